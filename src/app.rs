@@ -1,0 +1,58 @@
+//! The application state shared by every request, and the one function
+//! that opens the database, brings it up to date and builds the router —
+//! used alike by `serve`, the CLI commands and the tests.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::hits::HitCounter;
+use crate::render::Templates;
+
+/// What handlers share.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Database.
+    pub db: Db,
+    /// Templates.
+    pub templates: Arc<Templates>,
+    /// Batched hit counts.
+    pub hits: Arc<HitCounter>,
+    /// Settings.
+    pub config: Arc<Config>,
+}
+
+/// Opens the configured database, applies migrations and writes the
+/// reference site's structure when the database is new.
+pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    if db::Backend::from_url(&config.database_url)? == db::Backend::Sqlite {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("cannot create data directory {}", config.data_dir.display())
+        })?;
+    }
+    let db = Db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    if db::seed::ensure_reference_site(&db).await? {
+        tracing::info!("created the reference site structure");
+    }
+    Ok(db)
+}
+
+impl AppState {
+    /// Builds the state around an open database.
+    pub fn new(db: Db, config: Config) -> AppState {
+        AppState {
+            db,
+            templates: Arc::new(Templates::new(config.theme_dir.clone())),
+            hits: Arc::new(HitCounter::default()),
+            config: Arc::new(config),
+        }
+    }
+
+    /// The application's router.
+    pub fn router(&self) -> axum::Router {
+        crate::web::router(self.clone())
+    }
+}

@@ -1,0 +1,157 @@
+//! Settings of one running program: where the data lives, which database,
+//! where to listen. Read once at start from, in order of precedence, the
+//! command line or `FUPIN_*` variables (clap merges those two), then the TOML
+//! file named by `--config`/`FUPIN_CONFIG`, then the defaults. Unknown keys
+//! in the file are an error, so a typo is never silently ignored.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::db;
+
+/// The TOML file's shape.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Data directory.
+    pub data: Option<PathBuf>,
+    /// Listen address of `serve`.
+    pub listen: Option<String>,
+    /// Database URL.
+    pub database_url: Option<String>,
+    /// Public address of the site, for feeds and canonical links.
+    pub base_url: Option<String>,
+    /// Seconds between flushes of batched counters.
+    pub flush_seconds: Option<u64>,
+    /// Folder whose templates override the built-in ones.
+    pub theme_dir: Option<PathBuf>,
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory (SQLite file, media).
+    pub data_dir: PathBuf,
+    /// Listen address.
+    pub listen: String,
+    /// Database URL.
+    pub database_url: String,
+    /// Public address of the site without a trailing slash.
+    pub base_url: String,
+    /// Seconds between flushes of batched counters.
+    pub flush_seconds: u64,
+    /// Theme folder.
+    pub theme_dir: Option<PathBuf>,
+}
+
+/// What the command line and environment said.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--data` / `FUPIN_DATA`.
+    pub data: Option<PathBuf>,
+    /// `--config` / `FUPIN_CONFIG`.
+    pub config: Option<PathBuf>,
+    /// `--database-url` / `FUPIN_DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// `--listen` / `FUPIN_LISTEN`.
+    pub listen: Option<String>,
+    /// `--base-url` / `FUPIN_BASE_URL`.
+    pub base_url: Option<String>,
+}
+
+/// The default data directory.
+pub const DEFAULT_DATA: &str = "./fupin-data";
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+impl Config {
+    /// Resolves the settings.
+    pub fn load(o: Overrides) -> anyhow::Result<Config> {
+        let file = match &o.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = o
+            .data
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+        let listen = o
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let database_url = o
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| db::sqlite_url_for(&data_dir));
+        db::Backend::from_url(&database_url)?;
+        let base_url = o
+            .base_url
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            anyhow::bail!("base URL {base_url:?} must start with http:// or https://");
+        }
+        let flush_seconds = file.flush_seconds.unwrap_or(5).clamp(1, 3600);
+        Ok(Config {
+            data_dir,
+            listen,
+            database_url,
+            base_url,
+            flush_seconds,
+            theme_dir: file.theme_dir,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fupin.toml");
+        std::fs::write(&path, "data = \"/srv/site\"\nlisten = \"0.0.0.0:9000\"\n").unwrap();
+        let c = Config::load(Overrides {
+            config: Some(path.clone()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/srv/site"));
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert!(c.database_url.starts_with("sqlite:///srv/site/fupin.db"));
+        let c = Config::load(Overrides {
+            config: Some(path),
+            listen: Some("127.0.0.1:1".into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.listen, "127.0.0.1:1");
+        let c = Config::load(Overrides::default()).unwrap();
+        assert_eq!(c.listen, DEFAULT_LISTEN);
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fupin.toml");
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let err = Config::load(Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+    }
+}

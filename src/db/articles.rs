@@ -1,0 +1,543 @@
+//! Articles: the rows, the public listings (published only) and the upsert
+//! the importer uses so that importing a page twice never duplicates it.
+
+use anyhow::Context;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Db, now};
+
+/// The workflow state of an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// 草稿.
+    Draft,
+    /// 待审核.
+    Pending,
+    /// 已发布.
+    Published,
+    /// 定时发布.
+    Scheduled,
+    /// 回收站.
+    Trashed,
+}
+
+impl Status {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Pending => "pending",
+            Status::Published => "published",
+            Status::Scheduled => "scheduled",
+            Status::Trashed => "trashed",
+        }
+    }
+
+    fn parse(s: &str) -> Status {
+        match s {
+            "pending" => Status::Pending,
+            "published" => Status::Published,
+            "scheduled" => Status::Scheduled,
+            "trashed" => Status::Trashed,
+            _ => Status::Draft,
+        }
+    }
+}
+
+/// One whole article.
+#[derive(Debug, Clone, Serialize)]
+pub struct Article {
+    /// Row id; the public address is `/a/{id}.html`.
+    pub id: i64,
+    /// Its channel.
+    pub channel_id: i64,
+    /// Title.
+    pub title: String,
+    /// Subtitle (may be empty).
+    pub subtitle: String,
+    /// 来源 (may be empty).
+    pub source: String,
+    /// Author (may be empty).
+    pub author: String,
+    /// Editor (may be empty).
+    pub editor: String,
+    /// Summary (may be empty).
+    pub summary: String,
+    /// Sanitized body.
+    pub body_html: String,
+    /// Cover image address (may be empty).
+    pub cover: String,
+    /// 置顶.
+    pub is_pinned: bool,
+    /// 推荐.
+    pub is_recommended: bool,
+    /// 头条.
+    pub is_headline: bool,
+    /// 点击数 as flushed to the database.
+    pub hits: i64,
+    /// Workflow state.
+    pub status: Status,
+    /// Publish time (Unix seconds).
+    pub published_at: i64,
+    /// 下线 time, if any.
+    pub unpublish_at: Option<i64>,
+    /// The legacy site's address, when imported.
+    pub original_url: Option<String>,
+    /// Last change (Unix seconds).
+    pub updated_at: i64,
+}
+
+/// The fields of an article that lists show.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleSummary {
+    /// Row id.
+    pub id: i64,
+    /// Its channel.
+    pub channel_id: i64,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Cover image address (may be empty).
+    pub cover: String,
+    /// 置顶.
+    pub is_pinned: bool,
+    /// 推荐.
+    pub is_recommended: bool,
+    /// 头条.
+    pub is_headline: bool,
+    /// Publish time.
+    pub published_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+const FULL: &str = "id, channel_id, title, subtitle, source, author, editor, summary, body_html, cover, \
+    is_pinned, is_recommended, is_headline, hits, status, published_at, unpublish_at, original_url, updated_at";
+const SUMMARY: &str = "id, channel_id, title, summary, cover, is_pinned, is_recommended, is_headline, published_at, updated_at";
+/// The condition that makes an article visible on the public site; `$1` is now.
+const VISIBLE: &str =
+    "status = 'published' AND published_at <= $1 AND (unpublish_at IS NULL OR unpublish_at > $1)";
+
+fn flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
+    Ok(row.try_get::<i64, _>(col)? != 0)
+}
+
+fn full_from_row(row: &AnyRow) -> sqlx::Result<Article> {
+    Ok(Article {
+        id: row.try_get("id")?,
+        channel_id: row.try_get("channel_id")?,
+        title: row.try_get("title")?,
+        subtitle: row.try_get("subtitle")?,
+        source: row.try_get("source")?,
+        author: row.try_get("author")?,
+        editor: row.try_get("editor")?,
+        summary: row.try_get("summary")?,
+        body_html: row.try_get("body_html")?,
+        cover: row.try_get("cover")?,
+        is_pinned: flag(row, "is_pinned")?,
+        is_recommended: flag(row, "is_recommended")?,
+        is_headline: flag(row, "is_headline")?,
+        hits: row.try_get("hits")?,
+        status: Status::parse(&row.try_get::<String, _>("status")?),
+        published_at: row.try_get("published_at")?,
+        unpublish_at: row.try_get("unpublish_at")?,
+        original_url: row.try_get("original_url")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn summary_from_row(row: &AnyRow) -> sqlx::Result<ArticleSummary> {
+    Ok(ArticleSummary {
+        id: row.try_get("id")?,
+        channel_id: row.try_get("channel_id")?,
+        title: row.try_get("title")?,
+        summary: row.try_get("summary")?,
+        cover: row.try_get("cover")?,
+        is_pinned: flag(row, "is_pinned")?,
+        is_recommended: flag(row, "is_recommended")?,
+        is_headline: flag(row, "is_headline")?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn summaries(rows: Vec<AnyRow>) -> anyhow::Result<Vec<ArticleSummary>> {
+    Ok(rows
+        .iter()
+        .map(summary_from_row)
+        .collect::<sqlx::Result<_>>()?)
+}
+
+/// `$2, $3, …` for an `IN` list whose binds start after `first - 1` others.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One article by id, whatever its state.
+pub async fn get(db: &Db, id: i64) -> anyhow::Result<Option<Article>> {
+    let sql = format!("SELECT {FULL} FROM articles WHERE id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(full_from_row).transpose()?)
+}
+
+/// One article if the public may see it now.
+pub async fn get_visible(db: &Db, id: i64) -> anyhow::Result<Option<Article>> {
+    let sql = format!("SELECT {FULL} FROM articles WHERE id = $2 AND {VISIBLE}");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(now())
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(full_from_row).transpose()?)
+}
+
+/// A page of visible articles in the given channels: 置顶 first, then newest.
+pub async fn list_in_channels(
+    db: &Db,
+    channel_ids: &[i64],
+    offset: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<ArticleSummary>> {
+    if channel_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = channel_ids.len();
+    let sql = format!(
+        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} AND channel_id IN ({})
+         ORDER BY is_pinned DESC, published_at DESC, id DESC LIMIT ${} OFFSET ${}",
+        placeholders(2, n),
+        n + 2,
+        n + 3
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(now());
+    for id in channel_ids {
+        query = query.bind(*id);
+    }
+    let rows = query.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    summaries(rows)
+}
+
+/// How many visible articles the given channels hold.
+pub async fn count_in_channels(db: &Db, channel_ids: &[i64]) -> anyhow::Result<i64> {
+    if channel_ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM articles WHERE {VISIBLE} AND channel_id IN ({})",
+        placeholders(2, channel_ids.len())
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(now());
+    for id in channel_ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_one(db.pool()).await?.try_get("n")?)
+}
+
+/// Which flag a home-page listing selects on.
+#[derive(Debug, Clone, Copy)]
+pub enum Flag {
+    /// 头条.
+    Headline,
+    /// 推荐.
+    Recommended,
+    /// Any article.
+    Any,
+}
+
+/// The newest visible articles, optionally only those with a flag.
+pub async fn latest(db: &Db, flag: Flag, limit: i64) -> anyhow::Result<Vec<ArticleSummary>> {
+    let cond = match flag {
+        Flag::Headline => "AND is_headline = 1",
+        Flag::Recommended => "AND is_recommended = 1",
+        Flag::Any => "",
+    };
+    let sql = format!(
+        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} {cond} ORDER BY published_at DESC, id DESC LIMIT $2"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(now())
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    summaries(rows)
+}
+
+/// The visible neighbours of an article in its channel, in list order:
+/// (the newer one, the older one).
+pub async fn neighbours(
+    db: &Db,
+    article: &Article,
+) -> anyhow::Result<(Option<ArticleSummary>, Option<ArticleSummary>)> {
+    let newer = format!(
+        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} AND channel_id = $2
+           AND (published_at > $3 OR (published_at = $3 AND id > $4))
+         ORDER BY published_at ASC, id ASC LIMIT 1"
+    );
+    let older = format!(
+        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} AND channel_id = $2
+           AND (published_at < $3 OR (published_at = $3 AND id < $4))
+         ORDER BY published_at DESC, id DESC LIMIT 1"
+    );
+    let mut out = Vec::with_capacity(2);
+    for sql in [newer, older] {
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(now())
+            .bind(article.channel_id)
+            .bind(article.published_at)
+            .bind(article.id)
+            .fetch_optional(db.pool())
+            .await?;
+        out.push(row.as_ref().map(summary_from_row).transpose()?);
+    }
+    let older = out.pop().flatten();
+    let newer = out.pop().flatten();
+    Ok((newer, older))
+}
+
+/// Other visible articles of the same channel, nearest in time first.
+pub async fn related(
+    db: &Db,
+    article: &Article,
+    limit: i64,
+) -> anyhow::Result<Vec<ArticleSummary>> {
+    let sql = format!(
+        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} AND channel_id = $2 AND id <> $3
+         ORDER BY ABS(published_at - $4), id DESC LIMIT $5"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(now())
+        .bind(article.channel_id)
+        .bind(article.id)
+        .bind(article.published_at)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    summaries(rows)
+}
+
+/// Every visible article's id, channel and times, newest first (feeds, sitemap).
+pub async fn list_visible_ids(db: &Db, limit: i64) -> anyhow::Result<Vec<ArticleSummary>> {
+    latest(db, Flag::Any, limit).await
+}
+
+/// The values of an article to write.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleInput {
+    /// Its channel.
+    pub channel_id: i64,
+    /// Title.
+    pub title: String,
+    /// Subtitle.
+    pub subtitle: String,
+    /// 来源.
+    pub source: String,
+    /// Author.
+    pub author: String,
+    /// Editor.
+    pub editor: String,
+    /// Summary.
+    pub summary: String,
+    /// Sanitized body.
+    pub body_html: String,
+    /// Cover image address.
+    pub cover: String,
+    /// 置顶.
+    pub is_pinned: bool,
+    /// 推荐.
+    pub is_recommended: bool,
+    /// 头条.
+    pub is_headline: bool,
+    /// Initial hit count.
+    pub hits: i64,
+    /// Publish time.
+    pub published_at: i64,
+    /// The legacy site's address, when imported.
+    pub original_url: Option<String>,
+}
+
+/// Inserts a published article and returns its id.
+pub async fn insert_published(db: &Db, input: &ArticleInput) -> anyhow::Result<i64> {
+    let t = now();
+    let row = sqlx::query(
+        "INSERT INTO articles (channel_id, title, subtitle, source, author, editor, summary, body_html,
+             cover, is_pinned, is_recommended, is_headline, hits, status, published_at, original_url,
+             created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'published', $14, $15, $16, $16)
+         RETURNING id",
+    )
+    .bind(input.channel_id)
+    .bind(&input.title)
+    .bind(&input.subtitle)
+    .bind(&input.source)
+    .bind(&input.author)
+    .bind(&input.editor)
+    .bind(&input.summary)
+    .bind(&input.body_html)
+    .bind(&input.cover)
+    .bind(i64::from(input.is_pinned))
+    .bind(i64::from(input.is_recommended))
+    .bind(i64::from(input.is_headline))
+    .bind(input.hits)
+    .bind(input.published_at)
+    .bind(&input.original_url)
+    .bind(t)
+    .fetch_one(db.pool())
+    .await
+    .context("cannot store the article")?;
+    Ok(row.try_get("id")?)
+}
+
+/// What an import did to the stored article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportOutcome {
+    /// A new article.
+    Imported,
+    /// An existing article whose content changed.
+    Updated,
+    /// An existing article, already identical.
+    Unchanged,
+}
+
+/// Stores an imported article under its import key: inserts it the first
+/// time, updates it in place when its content changed, and leaves it alone
+/// otherwise. The legacy address, if any, is mapped to the article. All of it
+/// runs in the caller's transaction.
+pub async fn upsert_imported(
+    conn: &mut sqlx::AnyConnection,
+    import_key: &str,
+    input: &ArticleInput,
+    legacy_path: Option<&str>,
+) -> anyhow::Result<(i64, ImportOutcome)> {
+    let t = now();
+    let existing = sqlx::query(
+        "SELECT id, channel_id, title, subtitle, source, author, editor, body_html, published_at, original_url
+         FROM articles WHERE import_key = $1",
+    )
+    .bind(import_key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (id, outcome) = match existing {
+        None => {
+            let row = sqlx::query(
+                "INSERT INTO articles (channel_id, title, subtitle, source, author, editor, summary, body_html,
+                     cover, hits, status, published_at, original_url, import_key, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'published', $11, $12, $13, $14, $14)
+                 RETURNING id",
+            )
+            .bind(input.channel_id)
+            .bind(&input.title)
+            .bind(&input.subtitle)
+            .bind(&input.source)
+            .bind(&input.author)
+            .bind(&input.editor)
+            .bind(&input.summary)
+            .bind(&input.body_html)
+            .bind(&input.cover)
+            .bind(input.hits)
+            .bind(input.published_at)
+            .bind(&input.original_url)
+            .bind(import_key)
+            .bind(t)
+            .fetch_one(&mut *conn)
+            .await?;
+            (row.try_get::<i64, _>("id")?, ImportOutcome::Imported)
+        }
+        Some(row) => {
+            let id: i64 = row.try_get("id")?;
+            let same = row.try_get::<i64, _>("channel_id")? == input.channel_id
+                && row.try_get::<String, _>("title")? == input.title
+                && row.try_get::<String, _>("subtitle")? == input.subtitle
+                && row.try_get::<String, _>("source")? == input.source
+                && row.try_get::<String, _>("author")? == input.author
+                && row.try_get::<String, _>("editor")? == input.editor
+                && row.try_get::<String, _>("body_html")? == input.body_html
+                && row.try_get::<i64, _>("published_at")? == input.published_at
+                && (input.original_url.is_none()
+                    || row.try_get::<Option<String>, _>("original_url")? == input.original_url);
+            if same {
+                (id, ImportOutcome::Unchanged)
+            } else {
+                sqlx::query(
+                    "UPDATE articles SET channel_id = $1, title = $2, subtitle = $3, source = $4, author = $5,
+                         editor = $6, summary = $7, body_html = $8, published_at = $9,
+                         original_url = COALESCE($10, original_url), updated_at = $11
+                     WHERE id = $12",
+                )
+                .bind(input.channel_id)
+                .bind(&input.title)
+                .bind(&input.subtitle)
+                .bind(&input.source)
+                .bind(&input.author)
+                .bind(&input.editor)
+                .bind(&input.summary)
+                .bind(&input.body_html)
+                .bind(input.published_at)
+                .bind(&input.original_url)
+                .bind(t)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                (id, ImportOutcome::Updated)
+            }
+        }
+    };
+    if let Some(path) = legacy_path {
+        sqlx::query(
+            "INSERT INTO legacy_urls (path, article_id) VALUES ($1, $2)
+             ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id",
+        )
+        .bind(path)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok((id, outcome))
+}
+
+/// The article an old address of the legacy site maps to.
+pub async fn by_legacy_path(db: &Db, path: &str) -> anyhow::Result<Option<i64>> {
+    let row = sqlx::query("SELECT article_id FROM legacy_urls WHERE path = $1")
+        .bind(path)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get("article_id")?),
+        None => None,
+    })
+}
+
+/// Adds batched hit counts in one transaction.
+pub async fn add_hits(db: &Db, counts: &[(i64, i64)]) -> anyhow::Result<()> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.pool().begin().await?;
+    for (id, n) in counts {
+        sqlx::query("UPDATE articles SET hits = hits + $1 WHERE id = $2")
+            .bind(*n)
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How many articles exist in any state.
+pub async fn count_all(db: &Db) -> anyhow::Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM articles")
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?)
+}

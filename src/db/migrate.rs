@@ -1,0 +1,131 @@
+//! Embedded, numbered, plain-SQL migrations, one folder per backend.
+//!
+//! Both folders carry the same numbers. Each migration runs in its own
+//! transaction together with the row that records it, so a crash leaves the
+//! schema at a whole version. A database that records a version this binary
+//! does not know was migrated by a newer release: we refuse to touch it.
+
+use anyhow::{Context, bail};
+use sqlx::{Acquire, AssertSqlSafe, Executor, Row};
+
+use super::{Backend, Db, now};
+
+/// One migration: its number, a short name and its SQL.
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! migrations {
+    ($dir:literal: $($version:literal $name:literal),* $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../../migrations/", $dir, "/", $name, ".sql")),
+        }),*]
+    };
+}
+
+pub(crate) const SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_initial");
+pub(crate) const POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_initial");
+
+/// What [`migrate`] did.
+#[derive(Debug, Default)]
+pub struct MigrationReport {
+    /// Versions applied by this call, in order.
+    pub applied: Vec<i64>,
+    /// The schema version after the call.
+    pub current: i64,
+}
+
+/// Brings the schema up to date with this binary.
+pub async fn migrate(db: &Db) -> anyhow::Result<MigrationReport> {
+    let list = match db.backend() {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    let mut conn = db
+        .pool()
+        .acquire()
+        .await
+        .context("cannot reach the database")?;
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS fupin_migrations (
+             version BIGINT PRIMARY KEY,
+             name TEXT NOT NULL,
+             applied_at BIGINT NOT NULL
+         )",
+    )
+    .await
+    .context("cannot create the migrations table")?;
+
+    let mut report = MigrationReport::default();
+    let known = list.last().map_or(0, |m| m.version);
+    for migration in list {
+        let mut tx = conn.begin().await?;
+        if db.backend() == Backend::Postgres {
+            // Several instances may start at once: one migrates, the others wait.
+            tx.execute("SELECT pg_advisory_xact_lock(7418880001)")
+                .await?;
+        }
+        let newest: i64 =
+            sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM fupin_migrations")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("v")?;
+        if newest > known {
+            bail!(
+                "the database schema is at version {newest}, newer than this program knows \
+                 (up to {known}); upgrade fupin before using this database"
+            );
+        }
+        let done = sqlx::query("SELECT 1 AS one FROM fupin_migrations WHERE version = $1")
+            .bind(migration.version)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if done {
+            tx.commit().await?;
+            continue;
+        }
+        tx.execute(AssertSqlSafe(migration.sql))
+            .await
+            .with_context(|| format!("migration {} failed", migration.name))?;
+        sqlx::query("INSERT INTO fupin_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        report.applied.push(migration.version);
+    }
+    let newest: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM fupin_migrations")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("v")?;
+    if newest > known {
+        bail!(
+            "the database schema is at version {newest}, newer than this program knows \
+             (up to {known}); upgrade fupin before using this database"
+        );
+    }
+    report.current = newest;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_carry_the_same_numbers() {
+        let a: Vec<_> = SQLITE.iter().map(|m| (m.version, m.name)).collect();
+        let b: Vec<_> = POSTGRES.iter().map(|m| (m.version, m.name)).collect();
+        assert_eq!(a, b);
+        for (i, m) in SQLITE.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "migrations are numbered 1, 2, 3…");
+        }
+    }
+}

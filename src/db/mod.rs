@@ -1,0 +1,140 @@
+//! The storage layer: the only module that writes SQL.
+//!
+//! A [`Db`] wraps one sqlx `AnyPool` whose backend (SQLite or PostgreSQL) is
+//! chosen at run time from the database URL. Queries are written once in the
+//! subset of SQL both backends share (`$1` placeholders, `ON CONFLICT`,
+//! `RETURNING`, integers for times and flags); where the backends truly differ
+//! the code branches on [`Backend`]. Each aggregate has its own file.
+
+pub mod announcements;
+pub mod articles;
+pub mod channels;
+mod migrate;
+pub mod pages;
+pub mod seed;
+pub mod settings;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use migrate::{MigrationReport, migrate};
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: one SQLite file in the data directory.
+    Sqlite,
+    /// A PostgreSQL server shared by several instances.
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a database URL's scheme.
+    pub fn from_url(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            bail!("unsupported database URL {url:?}: expected sqlite://PATH or postgres://…")
+        }
+    }
+
+    /// The folder name of this backend's migrations.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A handle on the database, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// The SQLite URL of the database file inside a data directory.
+pub fn sqlite_url_for(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("fupin.db").display())
+}
+
+impl Db {
+    /// Connects to the database at `url`. For SQLite the file is created if
+    /// missing and every connection gets WAL, `synchronous=FULL`, foreign keys
+    /// and a busy timeout.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let options = AnyConnectOptions::from_str(url)
+            .with_context(|| format!("invalid database URL {}", redact(url)))?;
+        let pool_options = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+            }
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        };
+        let pool = pool_options
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(url)))?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Opens the SQLite database of a data directory, creating the directory.
+    pub async fn open_data_dir(data_dir: &Path) -> anyhow::Result<Db> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+        Db::connect(&sqlite_url_for(data_dir)).await
+    }
+
+    /// The backend this handle talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The underlying pool, for the modules of this layer.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection (used at shutdown so SQLite checkpoints).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Hides the password of a database URL for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The current time as Unix seconds, the unit every stored time uses.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}

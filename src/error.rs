@@ -1,0 +1,76 @@
+//! Errors at the web boundary.
+//!
+//! Handlers return [`AppError`]. Its response carries only a status and an
+//! [`ErrorPage`] extension; the `render_error_pages` middleware in `web`
+//! turns that into a page in the site's own layout. Internal errors are
+//! logged with their cause and shown to the reader as a plain apology.
+//! Batch jobs and the CLI use `anyhow` with context instead.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// What the error page says.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    /// The heading.
+    pub heading: &'static str,
+    /// A sentence for the reader.
+    pub message: String,
+}
+
+/// The error type of every handler.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Nothing at this address.
+    #[error("not found")]
+    NotFound,
+    /// The request is malformed; the message is safe to show.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Anything else: logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<minijinja::Error> for AppError {
+    fn from(e: minijinja::Error) -> AppError {
+        AppError::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, page) = match self {
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                ErrorPage {
+                    heading: "页面不存在",
+                    message: "您访问的页面不存在或已被删除。".into(),
+                },
+            ),
+            AppError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                ErrorPage {
+                    heading: "请求有误",
+                    message,
+                },
+            ),
+            AppError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorPage {
+                        heading: "服务器暂时无法处理",
+                        message: "请稍后再试。".into(),
+                    },
+                )
+            }
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(page);
+        response
+    }
+}
+
+/// The result type of handlers.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,333 @@
+//! `fupin import`: old pages of the legacy site in, articles out.
+//!
+//! The `legacy-page` crate turns one file's bytes into article facts (pure,
+//! fixture-tested). This module is the batch runner around it: it walks the
+//! given paths, parses each file, creates missing channels along the
+//! breadcrumb, runs every body through the one sanitizer, and stores the
+//! articles in transactions of a few hundred, keyed so that importing a page
+//! again updates it in place. A file that fails is reported and skipped; it
+//! changes nothing that was stored.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::TimeZone;
+use chrono_tz::Asia::Shanghai;
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::db::articles::{self, ArticleInput, ImportOutcome};
+use crate::db::channels;
+use crate::html::{sanitize, text_of, truncate_chars};
+use crate::web::site::layout::article_url;
+use crate::web::site::misc::legacy_key;
+
+/// Files parsed and written per transaction.
+const BATCH: usize = 250;
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The old site's address the given paths correspond to.
+    pub url_prefix: Option<String>,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// The outcome for one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// A new article.
+    Imported,
+    /// An existing article changed.
+    Updated,
+    /// An existing article, identical.
+    Unchanged,
+    /// Not imported; see `error`.
+    Failed,
+}
+
+/// The report entry of one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The file.
+    pub path: String,
+    /// What happened.
+    pub status: FileStatus,
+    /// The article's site-relative address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Channel names from the top.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Vec<String>>,
+    /// `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// 来源 (may be empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    fn failed(path: &Path, error: String) -> FileReport {
+        FileReport {
+            path: path.display().to_string(),
+            status: FileStatus::Failed,
+            url: None,
+            title: None,
+            channel: None,
+            published: None,
+            source: None,
+            error: Some(error),
+        }
+    }
+}
+
+/// One file given on the command line, with the root it was found under.
+struct Input {
+    path: PathBuf,
+    root: PathBuf,
+}
+
+/// Lists the files under the given paths, sorted within each directory.
+fn collect(paths: &[PathBuf], out: &mut Vec<Input>, errors: &mut Vec<FileReport>) {
+    for root in paths {
+        let mut stack = vec![root.clone()];
+        while let Some(path) = stack.pop() {
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() => match std::fs::read_dir(&path) {
+                    Ok(entries) => {
+                        let mut children: Vec<PathBuf> =
+                            entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                        children.sort();
+                        // Reverse so the stack yields them in order.
+                        stack.extend(children.into_iter().rev());
+                    }
+                    Err(e) => errors.push(FileReport::failed(
+                        &path,
+                        format!("cannot read directory: {e}"),
+                    )),
+                },
+                Ok(_) => out.push(Input {
+                    path,
+                    root: root.clone(),
+                }),
+                Err(e) => errors.push(FileReport::failed(&path, format!("cannot read: {e}"))),
+            }
+        }
+    }
+}
+
+/// The old address of a file: its canonical link, or the URL prefix joined
+/// with the file's path below the root it was given under.
+fn original_url(
+    page: &legacy_page::LegacyPage,
+    input: &Input,
+    prefix: Option<&str>,
+) -> Option<String> {
+    if let Some(c) = &page.canonical_url {
+        return Some(c.clone());
+    }
+    let prefix = prefix?;
+    let rel = if input.root == input.path {
+        input.path.file_name().map(PathBuf::from)?
+    } else {
+        input.path.strip_prefix(&input.root).ok()?.to_path_buf()
+    };
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    // Saved pages of dynamic addresses keep the query in the file name.
+    let rel = rel
+        .replace("%3F", "?")
+        .replace("%3f", "?")
+        .replace("%3D", "=")
+        .replace("%3d", "=");
+    Some(format!(
+        "{}/{}",
+        prefix.trim_end_matches('/'),
+        rel.trim_start_matches('/')
+    ))
+}
+
+/// The path-and-query part of an old address, as the portal will see it.
+fn legacy_path(original: &str) -> Option<String> {
+    let pq = match url::Url::parse(original) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
+        Err(_) if original.starts_with('/') => original.to_string(),
+        Err(_) => return None,
+    };
+    (pq.len() > 1).then(|| legacy_key(&pq))
+}
+
+/// A parsed file ready to store.
+struct Parsed {
+    index: usize,
+    page: legacy_page::LegacyPage,
+    original: Option<String>,
+}
+
+/// Imports the given paths and reports on every file.
+pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Result<Vec<FileReport>> {
+    let mut inputs = Vec::new();
+    let mut reports = Vec::new();
+    collect(paths, &mut inputs, &mut reports);
+    let bar = options.progress.then(|| {
+        let bar = indicatif::ProgressBar::new(inputs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut channel_cache: HashMap<Vec<String>, i64> = HashMap::new();
+    for chunk in inputs.chunks(BATCH) {
+        let start = reports.len();
+        let mut parsed = Vec::with_capacity(chunk.len());
+        for input in chunk {
+            let index = reports.len();
+            reports.push(FileReport::failed(&input.path, String::new()));
+            let outcome = std::fs::read(&input.path)
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|bytes| legacy_page::parse(&bytes).map_err(|e| e.to_string()));
+            match outcome {
+                Ok(page) if page.channel_path.is_empty() => {
+                    reports[index].error =
+                        Some("not an article page: no channel path (当前位置) found".into());
+                }
+                Ok(page) => {
+                    let original = original_url(&page, input, options.url_prefix.as_deref());
+                    parsed.push(Parsed {
+                        index,
+                        page,
+                        original,
+                    });
+                }
+                Err(e) => reports[index].error = Some(e),
+            }
+        }
+        // Channels first, outside the write transaction (SQLite allows one writer).
+        for p in &parsed {
+            if !channel_cache.contains_key(&p.page.channel_path) {
+                let path = channels::ensure_path(db, &p.page.channel_path).await?;
+                if let Some(last) = path.last() {
+                    channel_cache.insert(p.page.channel_path.clone(), last.id);
+                }
+            }
+        }
+        let mut tx = db
+            .pool()
+            .begin()
+            .await
+            .context("cannot start a transaction")?;
+        for p in &parsed {
+            let Some(&channel_id) = channel_cache.get(&p.page.channel_path) else {
+                continue;
+            };
+            let page = &p.page;
+            let time = page.published_time.unwrap_or_default();
+            let published_at = Shanghai
+                .from_local_datetime(&page.published.and_time(time))
+                .earliest()
+                .map(|t| t.timestamp())
+                .unwrap_or_default();
+            let body_html = sanitize(&page.body_html);
+            let input = ArticleInput {
+                channel_id,
+                title: page.title.clone(),
+                subtitle: page.subtitle.clone().unwrap_or_default(),
+                source: page.source.clone().unwrap_or_default(),
+                author: page.author.clone().unwrap_or_default(),
+                editor: page.editor.clone().unwrap_or_default(),
+                summary: truncate_chars(&text_of(&body_html), 100),
+                body_html,
+                hits: page.hits.unwrap_or(0),
+                published_at,
+                original_url: p.original.clone(),
+                ..ArticleInput::default()
+            };
+            let key = match &p.original {
+                Some(url) => format!("url:{url}"),
+                None => format!(
+                    "page:{}|{}|{}",
+                    page.channel_path.join("/"),
+                    page.published,
+                    page.title
+                ),
+            };
+            let legacy = p.original.as_deref().and_then(legacy_path);
+            let (id, outcome) = articles::upsert_imported(&mut tx, &key, &input, legacy.as_deref())
+                .await
+                .with_context(|| format!("cannot store {}", reports[p.index].path))?;
+            let r = &mut reports[p.index];
+            r.status = match outcome {
+                ImportOutcome::Imported => FileStatus::Imported,
+                ImportOutcome::Updated => FileStatus::Updated,
+                ImportOutcome::Unchanged => FileStatus::Unchanged,
+            };
+            r.error = None;
+            r.url = Some(article_url(id));
+            r.title = Some(page.title.clone());
+            r.channel = Some(page.channel_path.clone());
+            r.published = Some(page.published.format("%Y-%m-%d").to_string());
+            r.source = Some(page.source.clone().unwrap_or_default());
+        }
+        tx.commit()
+            .await
+            .context("cannot commit the imported articles")?;
+        if let Some(bar) = &bar {
+            bar.inc((reports.len() - start) as u64);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(reports)
+}
+
+/// Prints one line per failure and a summary (the output without `--json`).
+pub fn print_summary(reports: &[FileReport]) {
+    let mut counts = [0usize; 4];
+    for r in reports {
+        counts[r.status as usize] += 1;
+        if let (FileStatus::Failed, Some(e)) = (r.status, &r.error) {
+            eprintln!("{}: {e}", r.path);
+        }
+    }
+    println!(
+        "{} files: {} imported, {} updated, {} unchanged, {} failed",
+        reports.len(),
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3]
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_paths_are_normalised() {
+        assert_eq!(
+            legacy_path("http://www.gdfupin.org.cn/show.asp?id=123").as_deref(),
+            Some("/show.asp?id=123")
+        );
+        assert_eq!(
+            legacy_path("/News/Show.ASP?ID=9").as_deref(),
+            Some("/news/show.asp?id=9")
+        );
+        assert_eq!(legacy_path("http://example.org/"), None);
+        assert_eq!(legacy_path("not a url"), None);
+    }
+}

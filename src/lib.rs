@@ -1,0 +1,19 @@
+//! fupin: the news portal and back office of a poverty-alleviation
+//! association, rebuilt from the 2009 ASP portal 广东扶贫网.
+//!
+//! The binary is a thin shell around [`cli::run`]. See ARCHITECTURE.md for
+//! how a request and an imported page flow through the modules.
+
+pub mod app;
+pub mod assets;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod hits;
+pub mod html;
+pub mod import;
+pub mod render;
+pub mod server;
+pub mod web;

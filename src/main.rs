@@ -1,0 +1,5 @@
+//! The `fupin` command.
+
+fn main() -> std::process::ExitCode {
+    fupin::cli::main()
+}

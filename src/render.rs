@@ -1,0 +1,80 @@
+//! Templates: the files under `templates/` compiled into the binary, with an
+//! optional theme folder whose files of the same name take precedence.
+//! Templates never query; handlers hand them a page struct.
+
+use std::path::PathBuf;
+
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+
+macro_rules! builtin {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+/// Every built-in template: (name, source).
+pub const BUILTIN: &[(&str, &str)] = builtin!(
+    "site/base.html",
+    "site/home.html",
+    "site/channel.html",
+    "site/article.html",
+    "site/page.html",
+    "site/map.html",
+    "site/contact.html",
+    "site/error.html",
+    "site/rss.xml",
+    "site/sitemap.xml",
+);
+
+/// The template environment shared by every request.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Builds the environment; files in `theme_dir` override built-ins.
+    pub fn new(theme_dir: Option<PathBuf>) -> Templates {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_auto_reload(false);
+        env.set_loader(move |name| {
+            if let Some(dir) = &theme_dir {
+                // Only plain relative names reach the theme folder.
+                let plain = !name
+                    .split('/')
+                    .any(|part| part.is_empty() || part == "." || part == "..");
+                if plain && let Ok(source) = std::fs::read_to_string(dir.join(name)) {
+                    return Ok(Some(source));
+                }
+            }
+            Ok(BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, s)| s.to_string()))
+        });
+        Templates { env }
+    }
+
+    /// Renders a template with a serializable context.
+    pub fn render<T: Serialize>(&self, name: &str, ctx: &T) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(Value::from(Serde(ctx)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_template_parses() {
+        let t = Templates::new(None);
+        for (name, _) in BUILTIN {
+            t.env
+                .get_template(name)
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The HTTP layer: the one router, the middleware every response passes
+//! (security headers, error pages in the site's layout) and the static
+//! assets. Public pages live in [`site`].
+
+pub mod site;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::assets;
+use crate::error::ErrorPage;
+
+/// The Content-Security-Policy of every page: no inline script or style.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' http: https:; \
+    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'self'";
+
+/// Builds the application's router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(site::router())
+        .route("/static/{*file}", get(serve_asset))
+        .fallback(site::misc::fallback)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            render_error_pages,
+        ))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn serve_asset(Path(file): Path<String>) -> Response {
+    match assets::find(&file) {
+        Some((asset, hashed)) => {
+            let cache = if hashed {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=300"
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, asset.content_type),
+                    (header::CACHE_CONTROL, cache),
+                ],
+                asset.bytes,
+            )
+                .into_response()
+        }
+        None => crate::error::AppError::NotFound.into_response(),
+    }
+}
+
+/// Adds the security headers to every response.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+    ];
+    for (name, value) in set {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Replaces the body of an error response with the site's error page.
+async fn render_error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let font = site::layout::font_size_of(request.headers());
+    let response = next.run(request).await;
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    match site::misc::error_page(&state, status, &page, font).await {
+        Ok(html) => {
+            let mut out = (status, html).into_response();
+            out.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            out
+        }
+        Err(e) => {
+            // The error page itself failed (the database is away): plain text.
+            tracing::error!(error = format!("{e:#}"), "cannot render the error page");
+            let mut out =
+                Response::new(Body::from(format!("{} {}", status.as_u16(), page.heading)));
+            *out.status_mut() = if status.is_success() {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                status
+            };
+            out.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            out
+        }
+    }
+}

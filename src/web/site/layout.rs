@@ -1,0 +1,367 @@
+//! What every public page shows around its content: the header with the
+//! date line and the font switch, the channel bar, the ticker and the
+//! footer. [`Layout`] is built per request from [`SiteData`].
+
+use axum::http::HeaderMap;
+use chrono::{Datelike, TimeZone};
+use chrono_tz::Asia::Shanghai;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::assets;
+use crate::db::announcements::{self, Announcement};
+use crate::db::channels::ChannelTree;
+use crate::db::pages::{self, Page};
+use crate::db::settings::{self, SiteSettings};
+use crate::db::{self};
+
+/// The data behind the layout, loaded once per request.
+#[derive(Debug, Clone)]
+pub struct SiteData {
+    /// Site settings.
+    pub settings: SiteSettings,
+    /// Channel tree.
+    pub tree: ChannelTree,
+    /// Single pages.
+    pub pages: Vec<Page>,
+    /// Current announcements.
+    pub announcements: Vec<Announcement>,
+}
+
+impl SiteData {
+    /// Loads everything the layout needs.
+    pub async fn load(state: &AppState) -> anyhow::Result<SiteData> {
+        let db = &state.db;
+        Ok(SiteData {
+            settings: settings::load_site(db).await?,
+            tree: ChannelTree::load(db).await?,
+            pages: pages::list(db).await?,
+            announcements: announcements::current(db, db::now()).await?,
+        })
+    }
+}
+
+/// A link with a label.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// Label.
+    pub title: String,
+    /// Address.
+    pub url: String,
+}
+
+/// One channel-bar entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavItem {
+    /// Channel name.
+    pub name: String,
+    /// Address.
+    pub url: String,
+    /// Whether the page belongs to this channel.
+    pub active: bool,
+}
+
+/// One ticker entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct TickerItem {
+    /// Text.
+    pub text: String,
+    /// Address, if any.
+    pub url: Option<String>,
+}
+
+/// The three font-size links.
+#[derive(Debug, Clone, Serialize)]
+pub struct FontLinks {
+    /// 小.
+    pub s: String,
+    /// 中.
+    pub m: String,
+    /// 大.
+    pub l: String,
+}
+
+/// Open Graph tags of a page.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenGraph {
+    /// `article` or `website`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Absolute address.
+    pub url: String,
+    /// Absolute image address.
+    pub image: Option<String>,
+    /// Site name.
+    pub site_name: String,
+}
+
+/// Visit counts of the footer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Visits {
+    /// All visits.
+    pub total: i64,
+    /// Today's visits.
+    pub today: i64,
+}
+
+/// Everything the base template needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Layout {
+    /// Full `<title>`.
+    pub page_title: String,
+    /// Meta description.
+    pub meta_description: String,
+    /// Canonical address.
+    pub canonical_url: Option<String>,
+    /// Open Graph tags.
+    pub og: Option<OpenGraph>,
+    /// Feed of this page.
+    pub rss_url: Option<String>,
+    /// Stylesheet address.
+    pub css_url: String,
+    /// Script address.
+    pub js_url: String,
+    /// Site settings.
+    pub site: SiteSettings,
+    /// `2026年11月26日 星期四`.
+    pub today: String,
+    /// Channel bar.
+    pub nav: Vec<NavItem>,
+    /// Ticker.
+    pub announcements: Vec<TickerItem>,
+    /// Footer links.
+    pub footer_links: Vec<Link>,
+    /// `s`, `m` or `l`.
+    pub font_size: &'static str,
+    /// Font switch links.
+    pub font_links: FontLinks,
+    /// Where 秘书长信箱 leads.
+    pub mailbox_url: String,
+    /// The header search box's value.
+    pub search_query: String,
+    /// Footer 流量统计, when counted.
+    pub visits: Option<Visits>,
+}
+
+/// A page: the layout and the page's own fields side by side.
+#[derive(Debug, Serialize)]
+pub struct PageCtx<'a, T: Serialize> {
+    /// The layout.
+    #[serde(flatten)]
+    pub layout: &'a Layout,
+    /// The page's own fields.
+    #[serde(flatten)]
+    pub page: T,
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "星期一",
+    "星期二",
+    "星期三",
+    "星期四",
+    "星期五",
+    "星期六",
+    "星期日",
+];
+
+/// `2026年11月26日 星期四` for a Unix time, in Asia/Shanghai.
+pub fn today_line(unix: i64) -> String {
+    let t = Shanghai
+        .timestamp_opt(unix, 0)
+        .single()
+        .unwrap_or_else(|| Shanghai.timestamp_opt(0, 0).unwrap());
+    format!(
+        "{}年{}月{}日 {}",
+        t.year(),
+        t.month(),
+        t.day(),
+        WEEKDAYS[t.weekday().num_days_from_monday() as usize]
+    )
+}
+
+/// `2013-09-02` for a Unix time, in Asia/Shanghai.
+pub fn date(unix: i64) -> String {
+    match Shanghai.timestamp_opt(unix, 0).single() {
+        Some(t) => t.format("%Y-%m-%d").to_string(),
+        None => String::new(),
+    }
+}
+
+/// The font size chosen by the reader's cookie.
+pub fn font_size_of(headers: &HeaderMap) -> &'static str {
+    let cookies = headers.get_all(axum::http::header::COOKIE);
+    for value in cookies {
+        let Ok(text) = value.to_str() else { continue };
+        for pair in text.split(';') {
+            match pair.trim() {
+                "fs=s" => return "s",
+                "fs=l" => return "l",
+                "fs=m" => return "m",
+                _ => {}
+            }
+        }
+    }
+    "m"
+}
+
+/// The address of an article.
+pub fn article_url(id: i64) -> String {
+    format!("/a/{id}.html")
+}
+
+/// The address of a channel page (page 1 is the channel itself).
+pub fn channel_url(slug: &str, page: i64) -> String {
+    if page <= 1 {
+        format!("/c/{slug}/")
+    } else {
+        format!("/c/{slug}/page/{page}/")
+    }
+}
+
+/// The address of a single page.
+pub fn page_url(slug: &str) -> String {
+    if slug == "contact" {
+        "/contact.html".to_string()
+    } else {
+        format!("/p/{slug}.html")
+    }
+}
+
+/// Inputs of [`build`] that differ per page.
+#[derive(Debug, Default)]
+pub struct PageMeta {
+    /// Title of the page itself; the site name is appended.
+    pub title_parts: Vec<String>,
+    /// Meta description; the site's own when empty.
+    pub description: String,
+    /// Path of the page, for canonical and font links.
+    pub path: String,
+    /// Channel the page belongs to, for the active nav entry.
+    pub channel_id: Option<i64>,
+    /// Open Graph.
+    pub og: Option<OpenGraph>,
+    /// Feed.
+    pub rss_url: Option<String>,
+}
+
+/// Builds the layout of one page.
+pub fn build(state: &AppState, data: &SiteData, meta: PageMeta, font_size: &'static str) -> Layout {
+    let settings = &data.settings;
+    let mut parts = meta.title_parts;
+    parts.push(settings.name.clone());
+    let page_title = parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" - ");
+    let active: Vec<i64> = meta
+        .channel_id
+        .map(|id| data.tree.ancestry(id).iter().map(|c| c.id).collect())
+        .unwrap_or_default();
+    let nav = data
+        .tree
+        .nav()
+        .map(|c| NavItem {
+            name: c.name.clone(),
+            url: channel_url(&c.slug, 1),
+            active: active.contains(&c.id),
+        })
+        .collect();
+    let mut footer_links = Vec::new();
+    for page in data.pages.iter().filter(|p| p.in_footer) {
+        footer_links.push(Link {
+            title: page.title.clone(),
+            url: page_url(&page.slug),
+        });
+        if page.slug == "about" {
+            footer_links.push(Link {
+                title: "站点地图".into(),
+                url: "/map.html".into(),
+            });
+        }
+    }
+    if !footer_links.iter().any(|l| l.url == "/map.html") {
+        footer_links.push(Link {
+            title: "站点地图".into(),
+            url: "/map.html".into(),
+        });
+    }
+    let back = encode_query(&meta.path);
+    let base = state.config.base_url.trim_end_matches('/');
+    Layout {
+        page_title,
+        meta_description: if meta.description.is_empty() {
+            settings.description.clone()
+        } else {
+            meta.description
+        },
+        canonical_url: Some(format!("{base}{}", meta.path)),
+        og: meta.og,
+        rss_url: meta.rss_url,
+        css_url: assets::url("site.css"),
+        js_url: assets::url("site.js"),
+        site: settings.clone(),
+        today: today_line(db_now()),
+        nav,
+        announcements: data
+            .announcements
+            .iter()
+            .map(|a| TickerItem {
+                text: a.text.clone(),
+                url: a.url.clone(),
+            })
+            .collect(),
+        footer_links,
+        font_size,
+        font_links: FontLinks {
+            s: format!("/fontsize/s?back={back}"),
+            m: format!("/fontsize/m?back={back}"),
+            l: format!("/fontsize/l?back={back}"),
+        },
+        mailbox_url: "/contact.html".into(),
+        search_query: String::new(),
+        visits: None,
+    }
+}
+
+fn db_now() -> i64 {
+    crate::db::now()
+}
+
+/// Percent-encodes a path for use as a query value.
+pub fn encode_query(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_line_is_in_shanghai_time() {
+        // 2026-11-25 16:30 UTC is already Thursday the 26th in Shanghai.
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 25, 16, 30, 0)
+            .unwrap()
+            .timestamp();
+        assert_eq!(today_line(t), "2026年11月26日 星期四");
+        assert_eq!(date(t), "2026-11-26");
+        let t = chrono::Utc
+            .with_ymd_and_hms(2013, 9, 1, 16, 0, 0)
+            .unwrap()
+            .timestamp();
+        assert_eq!(today_line(t), "2013年9月2日 星期一");
+    }
+
+    #[test]
+    fn font_cookie_is_read() {
+        let mut h = HeaderMap::new();
+        assert_eq!(font_size_of(&h), "m");
+        h.insert(axum::http::header::COOKIE, "a=1; fs=l".parse().unwrap());
+        assert_eq!(font_size_of(&h), "l");
+    }
+}

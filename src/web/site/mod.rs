@@ -1,0 +1,96 @@
+//! The public site: home, channels, articles, single pages, the site map,
+//! feeds and the legacy-address redirects. Each file owns its routes.
+
+pub mod article;
+pub mod channel;
+pub mod feeds;
+pub mod home;
+pub mod layout;
+pub mod misc;
+
+use axum::Router;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::db::articles::ArticleSummary;
+use crate::db::channels::ChannelTree;
+use layout::{article_url, channel_url, date};
+
+/// The public routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(channel::router())
+        .merge(article::router())
+        .merge(misc::router())
+        .merge(feeds::router())
+}
+
+/// An article as lists show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleItem {
+    /// Title.
+    pub title: String,
+    /// Address.
+    pub url: String,
+    /// `2013-09-02`.
+    pub date: String,
+    /// Summary.
+    pub summary: String,
+    /// Cover image, if any.
+    pub cover: Option<String>,
+    /// Channel name.
+    pub channel_name: String,
+    /// Channel address.
+    pub channel_url: String,
+    /// 置顶.
+    pub pinned: bool,
+    /// 头条.
+    pub headline: bool,
+    /// 推荐.
+    pub recommended: bool,
+}
+
+impl ArticleItem {
+    /// Builds a list item from a summary row.
+    pub fn new(tree: &ChannelTree, a: &ArticleSummary) -> ArticleItem {
+        let (channel_name, channel_url) = match tree.get(a.channel_id) {
+            Some(c) => (c.name.clone(), channel_url(&c.slug, 1)),
+            None => (String::new(), "/".to_string()),
+        };
+        ArticleItem {
+            title: a.title.clone(),
+            url: article_url(a.id),
+            date: date(a.published_at),
+            summary: a.summary.clone(),
+            cover: (!a.cover.is_empty()).then(|| a.cover.clone()),
+            channel_name,
+            channel_url,
+            pinned: a.is_pinned,
+            headline: a.is_headline,
+            recommended: a.is_recommended,
+        }
+    }
+}
+
+/// One breadcrumb step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Crumb {
+    /// Label.
+    pub name: String,
+    /// Address.
+    pub url: String,
+}
+
+/// 首页 followed by the path down to a channel.
+pub fn breadcrumb(tree: &ChannelTree, channel_id: i64) -> Vec<Crumb> {
+    let mut crumbs = vec![Crumb {
+        name: "首页".into(),
+        url: "/".into(),
+    }];
+    crumbs.extend(tree.ancestry(channel_id).into_iter().map(|c| Crumb {
+        name: c.name.clone(),
+        url: channel_url(&c.slug, 1),
+    }));
+    crumbs
+}

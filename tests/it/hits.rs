@@ -1,0 +1,91 @@
+//! 点击数: counted in memory per request, shown at once, flushed in batches,
+//! and not lost when the server stops cleanly.
+
+use crate::harness::{Server, TestApp, backends, http_get};
+
+fn shown_hits(body: &str) -> i64 {
+    let at = body.find("点击数:").expect("hit count shown") + "点击数:".len();
+    let digits: String = body[at..]
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().expect("a number")
+}
+
+#[tokio::test]
+async fn views_are_counted_in_memory_then_flushed() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        fupin::demo::fill(&app.state.db).await.unwrap();
+        let id = fupin::db::articles::latest(&app.state.db, fupin::db::articles::Flag::Any, 1)
+            .await
+            .unwrap()[0]
+            .id;
+        let stored = fupin::db::articles::get(&app.state.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .hits;
+        let uri = format!("/a/{id}.html");
+        let first = shown_hits(&app.get(&uri).await.body);
+        assert_eq!(
+            first, stored,
+            "{backend}: the first view shows the stored count"
+        );
+        app.get(&uri).await;
+        let third = shown_hits(&app.get(&uri).await.body);
+        assert_eq!(third, stored + 2, "{backend}: views show before any flush");
+        assert_eq!(
+            fupin::db::articles::get(&app.state.db, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .hits,
+            stored,
+            "no write per request"
+        );
+        assert_eq!(app.state.hits.flush(&app.state.db).await.unwrap(), 1);
+        assert_eq!(
+            fupin::db::articles::get(&app.state.db, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .hits,
+            stored + 3
+        );
+        assert_eq!(
+            shown_hits(&app.get(&uri).await.body),
+            stored + 3,
+            "nothing counted twice after a flush"
+        );
+        // A 404 counts nothing.
+        app.get("/a/999999.html").await;
+        assert_eq!(app.state.hits.flush(&app.state.db).await.unwrap(), 1);
+        app.finish().await;
+    }
+}
+
+#[test]
+fn counts_survive_a_clean_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &["--demo"]);
+    let (status, home) = http_get(&server.addr, "/");
+    assert_eq!(status, 200);
+    let at = home.find("/a/").unwrap();
+    let href: String = home[at..].chars().take_while(|c| *c != '"').collect();
+    let before = shown_hits(&http_get(&server.addr, &href).1);
+    for _ in 0..4 {
+        assert_eq!(http_get(&server.addr, &href).0, 200);
+    }
+    assert!(server.stop().success(), "clean exit on SIGTERM");
+    let server = Server::start(&data, &[]);
+    let after = shown_hits(&http_get(&server.addr, &href).1);
+    assert_eq!(
+        after,
+        before + 5,
+        "every counted view was flushed at shutdown"
+    );
+    server.stop();
+}

@@ -1,0 +1,9 @@
+//! One integration-test binary: the app in-process on fresh databases, the
+//! CLI in temporary directories, and the browser test.
+
+mod harness;
+
+mod browser;
+mod cli_import;
+mod hits;
+mod site_pages;

@@ -1,0 +1,302 @@
+//! The public pages on a fresh database: the reference structure, the
+//! layout every page shares, channel pages with pagination, article pages,
+//! single pages, the site map, feeds, the font switch and error pages.
+
+use axum::http::StatusCode;
+use fupin::db::seed::NAV;
+
+use crate::harness::{TestApp, backends, location};
+
+#[tokio::test]
+async fn fresh_site_has_the_reference_structure() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let home = app.get("/").await;
+        assert_eq!(home.status, StatusCode::OK, "{backend}");
+        let nav = home.element("nav");
+        let mut last = 0;
+        for (name, slug) in NAV {
+            let at = nav
+                .find(&format!("/c/{slug}/"))
+                .unwrap_or_else(|| panic!("{name} missing from the nav"));
+            assert!(at > last, "{name} out of order");
+            last = at;
+            assert!(nav.contains(name));
+        }
+        assert!(
+            !nav.contains("扶贫前沿"),
+            "扶贫前沿 is not in the top navigation"
+        );
+        for text in [
+            "广东扶贫网",
+            "广东省扶贫开发协会",
+            "《广东扶贫》杂志约稿函!",
+            "省委省政府和国务院扶贫办领导关于协会工作的批示",
+            "今天是:",
+        ] {
+            assert!(home.body.contains(text), "{backend}: home lacks {text}");
+        }
+        let footer = home.element("footer");
+        for text in [
+            "欢迎访问广东扶贫网",
+            "粤ICP备10213720号",
+            "https://beian.miit.gov.cn/",
+            "020-37286668",
+            "510500",
+            "gdfupinxc@126.com",
+            "《广东扶贫》全媒体中心",
+            "关于我们",
+            "站点地图",
+            "招聘启事",
+            "版权申明",
+        ] {
+            assert!(footer.contains(text), "{backend}: footer lacks {text}");
+        }
+        assert!(home.body.contains("<html lang=\"zh-CN\""));
+        for landmark in ["<header", "<nav", "<main", "<footer"] {
+            assert!(home.body.contains(landmark), "missing {landmark}");
+        }
+        // 地市联播 sits under 扶贫前沿.
+        let channel = app.get("/c/dishi-lianbo/").await;
+        assert_eq!(channel.status, StatusCode::OK);
+        let crumb = channel.body.find("当前位置").expect("breadcrumb");
+        let crumbs = &channel.body[crumb..];
+        let (a, b, c) = (
+            crumbs.find("首页").unwrap(),
+            crumbs.find("扶贫前沿").unwrap(),
+            crumbs.find("地市联播").unwrap(),
+        );
+        assert!(a < b && b < c, "breadcrumb order");
+        assert!(crumbs.contains("/c/fupin-qianyan/"));
+        let parent = app.get("/c/fupin-qianyan/").await;
+        assert!(
+            parent.body.contains("/c/dishi-lianbo/"),
+            "child channels are listed"
+        );
+        assert!(parent.body.contains("暂无文章"));
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let app = TestApp::new("sqlite").await;
+    for uri in [
+        "/",
+        "/c/fupin-yaowen/",
+        "/no/such/page",
+        "/rss.xml",
+        "/static/site.css",
+    ] {
+        let page = app.get(uri).await;
+        let csp = page.header("content-security-policy");
+        assert!(
+            csp.contains("object-src 'none'")
+                && csp.contains("base-uri 'none'")
+                && csp.contains("frame-ancestors"),
+            "{uri}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{uri}");
+        assert_eq!(page.header("x-content-type-options"), "nosniff", "{uri}");
+        assert!(!page.header("referrer-policy").is_empty(), "{uri}");
+    }
+    // No inline script anywhere in the pages.
+    let home = app.get("/").await;
+    assert!(
+        !home.body.contains("<script>") && !home.body.contains(" style=\""),
+        "inline script or style in the page"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn not_found_pages_use_the_site_layout() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        for uri in [
+            "/nothing-here",
+            "/a/999999.html",
+            "/a/abc.html",
+            "/c/no-such/",
+            "/c/fupin-yaowen/page/99/",
+            "/p/nope.html",
+            "/c/%0A%0D/page/2/",
+            "/c/a%0Ab",
+        ] {
+            let page = app.get(uri).await;
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "{backend} {uri}");
+            assert!(page.body.contains("页面不存在"), "{uri}");
+            assert!(
+                page.body.contains("粤ICP备10213720号"),
+                "{uri}: error page has the footer"
+            );
+        }
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn demo_content_fills_channels_with_pagination_and_articles() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let added = fupin::demo::fill(&app.state.db).await.unwrap();
+        assert!(added > 60, "{added}");
+        assert_eq!(
+            fupin::demo::fill(&app.state.db).await.unwrap(),
+            0,
+            "demo fills once"
+        );
+        let first = app.get("/c/fupin-yaowen/").await;
+        assert!(first.body.contains("【示例】"));
+        assert!(
+            first.body.contains("/c/fupin-yaowen/page/2/"),
+            "pagination link"
+        );
+        assert!(first.body.contains("下一页"));
+        let second = app.get("/c/fupin-yaowen/page/2/").await;
+        assert_eq!(second.status, StatusCode::OK);
+        assert!(second.body.contains("上一页"));
+        let page1 = app.get("/c/fupin-yaowen/page/1/").await;
+        assert_eq!(page1.status, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(location(&page1), "/c/fupin-yaowen/");
+        // 置顶 comes first although it is older.
+        let list_start = first.body.find("置顶").expect("a pinned article is marked");
+        let first_item = first.body.find("/a/").unwrap();
+        assert!(list_start < first.body[first_item..].len() + first_item);
+
+        // An article page.
+        let home = app.get("/").await;
+        let at = home.body.find("/a/").unwrap();
+        let href: String = home.body[at..].chars().take_while(|c| *c != '"').collect();
+        let article = app.get(&href).await;
+        assert_eq!(article.status, StatusCode::OK, "{href}");
+        let el = article.element("article");
+        assert!(
+            el.contains("加入时间:") && el.contains("点击数:") && el.contains("来源:"),
+            "meta line"
+        );
+        for outside in ["扶贫要闻</a>", "粤ICP备", "当前位置", "上一篇", "相关文章"]
+        {
+            assert!(
+                !el.contains(outside),
+                "{outside} must stay outside <article>"
+            );
+        }
+        let title = article.element("title");
+        assert!(
+            title.ends_with(" - 广东扶贫网") && title.matches(" - ").count() == 2,
+            "{title}"
+        );
+        assert!(article.body.contains("property=\"og:title\""));
+        assert!(
+            article
+                .body
+                .contains("property=\"og:type\" content=\"article\"")
+        );
+        assert!(article.body.contains("<meta name=\"description\""));
+        assert!(article.body.contains("上一篇") || article.body.contains("下一篇"));
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn single_pages_map_and_contact() {
+    let app = TestApp::new("sqlite").await;
+    for (uri, text) in [
+        ("/p/about.html", "关于我们"),
+        ("/p/jobs.html", "招聘启事"),
+        ("/p/copyright.html", "版权申明"),
+    ] {
+        let page = app.get(uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(page.element("main").contains(text), "{uri}");
+    }
+    let map = app.get("/map.html").await;
+    let main = map.element("main");
+    let (parent, child) = (
+        main.find("扶贫前沿").unwrap(),
+        main.find("地市联播").unwrap(),
+    );
+    assert!(parent < child);
+    for (name, _) in NAV {
+        assert!(main.contains(name), "map lacks {name}");
+    }
+    let contact = app.get("/contact.html").await;
+    assert!(contact.element("main").contains("020-37286668"));
+    assert!(
+        app.get("/").await.body.contains("href=\"/contact.html\""),
+        "秘书长信箱 leads to the contact page"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn feeds_sitemap_and_robots() {
+    let app = TestApp::new("sqlite").await;
+    fupin::demo::fill(&app.state.db).await.unwrap();
+    let rss = app.get("/rss.xml").await;
+    assert_eq!(rss.status, StatusCode::OK);
+    assert!(
+        rss.header("content-type")
+            .starts_with("application/rss+xml")
+    );
+    assert!(rss.body.contains("<rss version=\"2.0\">") && rss.body.matches("<item>").count() == 30);
+    assert!(
+        rss.body
+            .contains("http:&#x2f;&#x2f;portal.test&#x2f;a&#x2f;")
+            || rss.body.contains("http://portal.test/a/")
+    );
+    let channel = app.get("/c/dishi-lianbo/rss.xml").await;
+    assert_eq!(channel.body.matches("<item>").count(), 6);
+    assert_eq!(
+        app.get("/c/none/rss.xml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let sitemap = app.get("/sitemap.xml").await;
+    assert!(sitemap.body.contains("<urlset"));
+    let total = fupin::db::articles::count_all(&app.state.db).await.unwrap() as usize;
+    assert!(
+        sitemap.body.matches("<url>").count() > total,
+        "every article and channel listed"
+    );
+    let robots = app.get("/robots.txt").await;
+    assert!(
+        robots
+            .body
+            .contains("Sitemap: http://portal.test/sitemap.xml")
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn font_switch_sets_a_cookie_and_returns() {
+    let app = TestApp::new("sqlite").await;
+    let r = app.get("/fontsize/l?back=%2Fc%2Fdishi-lianbo%2F").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/c/dishi-lianbo/");
+    assert!(r.header("set-cookie").starts_with("fs=l;"));
+    for evil in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
+        let r = app
+            .get(&format!("/fontsize/s?back={}", urlencode(evil)))
+            .await;
+        assert_eq!(location(&r), "/", "{evil} must not be followed");
+    }
+    assert_eq!(app.get("/fontsize/x").await.status, StatusCode::NOT_FOUND);
+    let big = app.get_with("/", &[("cookie", "fs=l")]).await;
+    assert!(
+        big.body.contains("class=\"fs-l"),
+        "the page carries the chosen size"
+    );
+    let normal = app.get("/").await;
+    assert!(normal.body.contains("class=\"fs-m"));
+    app.finish().await;
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
