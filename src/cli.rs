@@ -42,13 +42,13 @@ pub enum Command {
         #[arg(long, env = "FUPIN_LISTEN", value_name = "ADDR")]
         listen: Option<String>,
         /// Also fill every channel with clearly labelled sample articles (once).
-        #[arg(long, env = "FUPIN_DEMO")]
+        #[arg(long, env = "FUPIN_DEMO", value_parser = clap::builder::FalseyValueParser::new())]
         demo: bool,
     },
     /// Import old pages of the legacy site (files or directories).
     Import {
         /// Print a JSON report with one entry per file.
-        #[arg(long, env = "FUPIN_JSON")]
+        #[arg(long, env = "FUPIN_JSON", value_parser = clap::builder::FalseyValueParser::new())]
         json: bool,
         /// The old site's address that the given paths correspond to, e.g. http://www.gdfupin.org.cn/
         #[arg(long, env = "FUPIN_URL_PREFIX", value_name = "URL")]

@@ -28,6 +28,44 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "site/sitemap.xml",
 );
 
+/// Escapes what HTML and XML need (`& < > " '`) and nothing else, so
+/// addresses keep their slashes readable (the default also escapes `/`).
+fn escape_minimal(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if matches!(state.auto_escape(), minijinja::AutoEscape::None)
+        || value.is_safe()
+        || value.is_undefined()
+        || value.is_none()
+    {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = match value.as_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(value.to_string()),
+    };
+    let mut last = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i])
+            .map_err(minijinja::Error::from)?;
+        out.write_str(rep).map_err(minijinja::Error::from)?;
+        last = i + 1;
+    }
+    out.write_str(&text[last..])
+        .map_err(minijinja::Error::from)?;
+    Ok(())
+}
+
 /// The template environment shared by every request.
 #[derive(Debug)]
 pub struct Templates {
@@ -40,6 +78,7 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_auto_reload(false);
+        env.set_formatter(escape_minimal);
         env.set_loader(move |name| {
             if let Some(dir) = &theme_dir {
                 // Only plain relative names reach the theme folder.
@@ -67,6 +106,23 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaping_keeps_slashes_and_stops_markup() {
+        let mut env = Environment::new();
+        env.set_formatter(escape_minimal);
+        env.add_template("t.html", "<a href=\"{{ u }}\">{{ t }}</a>{{ s|safe }}")
+            .unwrap();
+        let out = env
+            .get_template("t.html")
+            .unwrap()
+            .render(minijinja::context! { u => "/a/1.html?x=1&y=\"2\"", t => "<b>'标题'</b>", s => "<i>ok</i>" })
+            .unwrap();
+        assert_eq!(
+            out,
+            "<a href=\"/a/1.html?x=1&amp;y=&quot;2&quot;\">&lt;b&gt;&#39;标题&#39;&lt;/b&gt;</a><i>ok</i>"
+        );
+    }
 
     #[test]
     fn every_builtin_template_parses() {

@@ -88,7 +88,7 @@ async fn render_error_pages(
     let status = response.status();
     match site::misc::error_page(&state, status, &page, font).await {
         Ok(html) => {
-            let mut out = (status, html).into_response();
+            let mut out = (status, axum::response::Html(html)).into_response();
             out.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             out

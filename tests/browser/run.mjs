@@ -2,8 +2,6 @@
 // Reads FUPIN_URL (a running `fupin serve --demo`), FUPIN_CHROMIUM and
 // FUPIN_SHOTS (where screenshots go). Exits non-zero on the first failure.
 import { chromium } from 'playwright-core';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const base = process.env.FUPIN_URL;
@@ -11,10 +9,11 @@ const shots = process.env.FUPIN_SHOTS || '.';
 const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); };
 
+// playwright starts Chromium with a fresh temporary profile (--user-data-dir) of its own.
 const browser = await chromium.launch({
   executablePath: process.env.FUPIN_CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'fupin-chromium-'))}`],
+    '--disable-component-update', '--no-first-run'],
 });
 
 const sizes = [
@@ -70,7 +69,12 @@ for (const size of sizes) {
     for (const sel of ['header', 'nav', 'main', 'footer']) {
       check(await page.$(sel) !== null, `${size.name} ${t.name}: no <${sel}>`);
     }
-    const body = await page.$eval('main', (m) => parseFloat(getComputedStyle(m.querySelector('p, li, td') || m).fontSize));
+    // The reading text of the page: list titles, article paragraphs, the error message.
+    const body = await page.$eval('main', (m) => {
+      const el = ['.article-body p', '.news-list a', '.error-message', 'p']
+        .map((sel) => m.querySelector(sel)).find((e) => e) || m;
+      return parseFloat(getComputedStyle(el).fontSize);
+    });
     check(body >= 16, `${size.name} ${t.name}: main text ${body}px is too small`);
     await page.screenshot({ path: join(shots, `${t.name}-${size.name}.png`), fullPage: true });
   }

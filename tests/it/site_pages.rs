@@ -127,6 +127,10 @@ async fn not_found_pages_use_the_site_layout() {
             assert_eq!(page.status, StatusCode::NOT_FOUND, "{backend} {uri}");
             assert!(page.body.contains("页面不存在"), "{uri}");
             assert!(
+                page.header("content-type").starts_with("text/html"),
+                "{uri}"
+            );
+            assert!(
                 page.body.contains("粤ICP备10213720号"),
                 "{uri}: error page has the footer"
             );

@@ -14,12 +14,54 @@ use crate::text::{Collapser, collapse};
 pub(crate) fn is_block(name: &str) -> bool {
     matches!(
         name,
-        "address" | "article" | "aside" | "blockquote" | "body" | "caption" | "center" | "dd"
-            | "details" | "dialog" | "dir" | "div" | "dl" | "dt" | "fieldset" | "figcaption"
-            | "figure" | "footer" | "form" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "header"
-            | "hgroup" | "hr" | "html" | "legend" | "li" | "main" | "menu" | "nav" | "ol"
-            | "option" | "p" | "pre" | "section" | "summary" | "table" | "tbody" | "td"
-            | "tfoot" | "th" | "thead" | "tr" | "ul"
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "option"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
     )
 }
 
@@ -30,11 +72,38 @@ pub(crate) fn is_hidden(e: &Element) -> bool {
     }
     if matches!(
         &*e.name,
-        "script" | "style" | "noscript" | "template" | "iframe" | "frame" | "frameset"
-            | "object" | "embed" | "applet" | "param" | "form" | "input" | "select"
-            | "textarea" | "button" | "option" | "svg" | "math" | "canvas" | "video"
-            | "audio" | "source" | "track" | "map" | "area" | "marquee" | "meta"
-            | "link" | "base" | "title" | "dialog"
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "iframe"
+            | "frame"
+            | "frameset"
+            | "object"
+            | "embed"
+            | "applet"
+            | "param"
+            | "form"
+            | "input"
+            | "select"
+            | "textarea"
+            | "button"
+            | "option"
+            | "svg"
+            | "math"
+            | "canvas"
+            | "video"
+            | "audio"
+            | "source"
+            | "track"
+            | "map"
+            | "area"
+            | "marquee"
+            | "meta"
+            | "link"
+            | "base"
+            | "title"
+            | "dialog"
     ) {
         return true;
     }
@@ -181,10 +250,13 @@ pub(crate) fn scan(tree: &Tree) -> PageScan {
 
 fn canonical(e: &Element) -> Option<String> {
     let rel = e.attr("rel")?;
-    if !rel.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("canonical")) {
+    if !rel
+        .split_ascii_whitespace()
+        .any(|r| r.eq_ignore_ascii_case("canonical"))
+    {
         return None;
     }
-    crate::render::safe_url(e.attr("href")?, false)
+    crate::para::safe_url(e.attr("href")?, false)
 }
 
 /// Breadcrumb text of a block with `\u{1f}` at link and image edges, so
@@ -237,7 +309,9 @@ mod tests {
 
     #[test]
     fn crumb_marks_link_edges() {
-        let t = Tree::parse("<td>当前位置：<a href=/>首页</a><img src=arrow.gif><a href=l>扶贫前沿</a></td>");
+        let t = Tree::parse(
+            "<td>当前位置：<a href=/>首页</a><img src=arrow.gif><a href=l>扶贫前沿</a></td>",
+        );
         let s = scan(&t);
         assert_eq!(
             crate::layout::split_crumb(&crumb_text(&t, &s.blocks[0])),
@@ -247,7 +321,11 @@ mod tests {
 
     #[test]
     fn canonical_link() {
-        let t = Tree::parse(r#"<link rel="Canonical" href=" http://www.gdfupin.org.cn/a.asp?id=7 ">"#);
-        assert_eq!(scan(&t).canonical.as_deref(), Some("http://www.gdfupin.org.cn/a.asp?id=7"));
+        let t =
+            Tree::parse(r#"<link rel="Canonical" href=" http://www.gdfupin.org.cn/a.asp?id=7 ">"#);
+        assert_eq!(
+            scan(&t).canonical.as_deref(),
+            Some("http://www.gdfupin.org.cn/a.asp?id=7")
+        );
     }
 }

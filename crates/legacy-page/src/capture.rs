@@ -45,7 +45,7 @@ pub(crate) fn parse(text: &str) -> Result<(Anatomy, String), ParseError> {
     let blocks = blocks(text);
     let anatomy = analyze(&blocks, &|b: &Block| b.text.clone(), None)?;
     let paras: Vec<&str> = (anatomy.meta_last + 1..anatomy.stop)
-        .filter(|i| !anatomy.skip.contains(i))
+        .filter(|i| anatomy.skip.binary_search(i).is_err())
         .map(|i| blocks[i].text.as_str())
         .collect();
     // A heading needs ordinary text after it; trailing short lines are a
@@ -53,7 +53,11 @@ pub(crate) fn parse(text: &str) -> Result<(Anatomy, String), ParseError> {
     let last_plain = paras.iter().rposition(|p| !heading_like(p));
     let mut body = String::new();
     for (k, p) in paras.iter().enumerate() {
-        let tag = if last_plain.is_some_and(|l| k < l) && heading_like(p) { "h3" } else { "p" };
+        let tag = if last_plain.is_some_and(|l| k < l) && heading_like(p) {
+            "h3"
+        } else {
+            "p"
+        };
         if !body.is_empty() {
             body.push('\n');
         }

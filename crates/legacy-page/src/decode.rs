@@ -28,13 +28,19 @@ const SAMPLE: usize = 8 * 1024;
 /// Decoded text plus the encoding used.
 #[derive(Debug)]
 pub(crate) struct Decoded<'a> {
+    /// The text.
     pub text: Cow<'a, str>,
+    /// The encoding it was decoded with.
     pub encoding: &'static Encoding,
 }
 
 /// A display name for the encoding (`GB18030` rather than encoding_rs's `gb18030`).
 pub(crate) fn display_name(enc: &'static Encoding) -> &'static str {
-    if enc == GB18030 { "GB18030" } else { enc.name() }
+    if enc == GB18030 {
+        "GB18030"
+    } else {
+        enc.name()
+    }
 }
 
 /// Decodes `bytes`, rejecting empty and binary input.
@@ -51,7 +57,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ParseError> {
             (choose(bytes), bytes)
         }
     };
-    let (text, _had_errors) = encoding.decode_without_bom_handling(body);
+    let text = match std::str::from_utf8(body) {
+        // Valid UTF-8 needs no second pass.
+        Ok(s) if encoding == UTF_8 => Cow::Borrowed(s),
+        _ => encoding.decode_without_bom_handling(body).0,
+    };
     if text.chars().all(crate::text::is_space) {
         return Err(ParseError::Empty);
     }
@@ -173,7 +183,10 @@ fn value_after(tag: &[u8], key: &[u8]) -> Option<&'static Encoding> {
             continue;
         };
         let rest = rest.trim_ascii_start();
-        let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
+        let rest = rest
+            .strip_prefix(b"\"")
+            .or_else(|| rest.strip_prefix(b"'"))
+            .unwrap_or(rest);
         let len = rest
             .iter()
             .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')))
@@ -202,7 +215,10 @@ mod tests {
         let m = br#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>"#;
         assert_eq!(declared_charset(m), Some(GBK));
         assert_eq!(declared_charset(b"<META CHARSET='utf-8'>"), Some(UTF_8));
-        assert_eq!(declared_charset(b"<?xml version=\"1.0\" encoding=\"GB18030\"?>"), Some(GB18030));
+        assert_eq!(
+            declared_charset(b"<?xml version=\"1.0\" encoding=\"GB18030\"?>"),
+            Some(GB18030)
+        );
         assert_eq!(declared_charset(b"<p>charset=gbk</p>"), None);
     }
 
@@ -218,10 +234,19 @@ mod tests {
     fn binary_and_empty() {
         assert_eq!(decode(b"").err(), Some(ParseError::Empty));
         assert_eq!(decode(b" \r\n\t ").err(), Some(ParseError::Empty));
-        assert_eq!(decode(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").err(), Some(ParseError::Binary));
+        assert_eq!(
+            decode(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").err(),
+            Some(ParseError::Binary)
+        );
         assert_eq!(decode(b"PK\x03\x04abc").err(), Some(ParseError::Binary));
-        assert_eq!(decode(&[1, 2, 3, 4, 5, 6, 7, 8, 65, 66]).err(), Some(ParseError::Binary));
-        assert_eq!(display_name(decode(b"plain").expect("text").encoding), "UTF-8");
+        assert_eq!(
+            decode(&[1, 2, 3, 4, 5, 6, 7, 8, 65, 66]).err(),
+            Some(ParseError::Binary)
+        );
+        assert_eq!(
+            display_name(decode(b"plain").expect("text").encoding),
+            "UTF-8"
+        );
     }
 
     #[test]

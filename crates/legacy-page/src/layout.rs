@@ -34,17 +34,21 @@ pub(crate) struct Block {
 /// What the anatomy pass found.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Anatomy {
-    /// First and last block of the meta lines.
+    /// First block of the meta lines.
     pub meta_first: usize,
+    /// Last block of the meta lines.
     pub meta_last: usize,
     /// Parsed meta values (date still raw).
     pub fields: MetaFields,
+    /// Article title.
     pub title: String,
+    /// Subtitle without dashes.
     pub subtitle: Option<String>,
+    /// Breadcrumb items after the root.
     pub channel_path: Vec<String>,
     /// Block index where the body stops (exclusive).
     pub stop: usize,
-    /// Body blocks to leave out (toolbars, meta trailers, a repeated title).
+    /// Body blocks to leave out (toolbars, meta trailers, a repeated title), ascending.
     pub skip: Vec<usize>,
 }
 
@@ -101,7 +105,8 @@ pub(crate) fn analyze(
         a.channel_path = split_crumb(&crumb(&blocks[c]));
     }
     let floor = crumb_idx.map_or(0, |c| c + 1);
-    find_title(&mut a, blocks, floor, page_title)?;
+    let page_title = page_title.map(|p| strip_channel_suffix(p, &a.channel_path));
+    find_title(&mut a, blocks, floor, page_title.as_deref())?;
     if a.channel_path.last().is_some_and(|l| *l == a.title) {
         a.channel_path.pop();
     }
@@ -133,7 +138,11 @@ fn find_title(
     while idx > floor {
         idx -= 1;
         let b = &blocks[idx];
-        if (is_subtitle_text(&b.text) || b.subtitle_hint) && a.subtitle.is_none() && title.is_none() {
+        if classify(&b.text) == Line::Trailer {
+            continue;
+        }
+        if (is_subtitle_text(&b.text) || b.subtitle_hint) && a.subtitle.is_none() && title.is_none()
+        {
             let sub = strip_dashes(&b.text);
             a.subtitle = (!sub.is_empty()).then_some(sub);
             continue;
@@ -208,8 +217,19 @@ pub(crate) fn classify(text: &str) -> Line {
     let len = char_len(text);
     if len <= 200 {
         const FOOTER: &[&str] = &[
-            "版权所有", "Copyright", "COPYRIGHT", "copyright", "©", "ICP备", "ICP证", "ICP号",
-            "流量统计", "设为首页", "加入收藏", "技术支持：", "技术支持:",
+            "版权所有",
+            "Copyright",
+            "COPYRIGHT",
+            "copyright",
+            "©",
+            "ICP备",
+            "ICP证",
+            "ICP号",
+            "流量统计",
+            "设为首页",
+            "加入收藏",
+            "技术支持：",
+            "技术支持:",
         ];
         if text.starts_with("欢迎访问") || FOOTER.iter().any(|m| text.contains(m)) {
             return Line::Footer;
@@ -217,16 +237,41 @@ pub(crate) fn classify(text: &str) -> Line {
     }
     if len <= 80 {
         const STARTS: &[&str] = &[
-            "上一篇", "下一篇", "上一条", "下一条", "上一页", "下一页", "相关文章", "相关新闻",
-            "相关链接", "相关阅读", "返回顶部", "返回首页", "发表评论", "网友评论", "我要评论",
-            "打印本页", "关闭窗口",
+            "上一篇",
+            "下一篇",
+            "上一条",
+            "下一条",
+            "上一页",
+            "下一页",
+            "相关文章",
+            "相关新闻",
+            "相关链接",
+            "相关阅读",
+            "返回顶部",
+            "返回首页",
+            "发表评论",
+            "网友评论",
+            "我要评论",
+            "打印本页",
+            "关闭窗口",
         ];
         const CONTAINS: &[&str] = &[
-            "【打印", "【关闭", "[打印", "[关闭", "打印此文", "打印本文", "关闭本页", "关闭窗口",
-            "【收藏", "【返回", "【字体", "[字体", "字体：大", "字体:大",
+            "【打印",
+            "【关闭",
+            "[打印",
+            "[关闭",
+            "打印此文",
+            "打印本文",
+            "关闭本页",
+            "关闭窗口",
+            "【收藏",
+            "【返回",
+            "【字体",
+            "[字体",
+            "字体：大",
+            "字体:大",
         ];
-        if STARTS.iter().any(|m| text.starts_with(m)) || CONTAINS.iter().any(|m| text.contains(m))
-        {
+        if STARTS.iter().any(|m| text.starts_with(m)) || CONTAINS.iter().any(|m| text.contains(m)) {
             return Line::Trailer;
         }
         if len <= 60 && is_pure_meta(text) && !has_date_label(text) {
@@ -242,7 +287,8 @@ fn is_crumb(text: &str) -> bool {
         return false;
     }
     if let Some(pos) = text.find("位置") {
-        let after = text[pos + "位置".len()..].trim_start_matches(|c: char| is_space(c) || c == '是');
+        let after =
+            text[pos + "位置".len()..].trim_start_matches(|c: char| is_space(c) || c == '是');
         return after.starts_with([':', '：']) || after.starts_with("首页");
     }
     let t = text.trim_start_matches(is_space);
@@ -256,10 +302,26 @@ fn is_crumb_sep(c: char) -> bool {
 }
 
 /// Root items that never belong to the channel path.
-const ROOTS: &[&str] = &["首页", "网站首页", "本站首页", "主页", "Home", "HOME", "home"];
+const ROOTS: &[&str] = &[
+    "首页",
+    "网站首页",
+    "本站首页",
+    "主页",
+    "Home",
+    "HOME",
+    "home",
+];
 
 /// Tail items that name the page, not a channel.
-const TAILS: &[&str] = &["正文", "内容", "文章内容", "浏览文章", "文章正文", "查看内容", "详细内容"];
+const TAILS: &[&str] = &[
+    "正文",
+    "内容",
+    "文章内容",
+    "浏览文章",
+    "文章正文",
+    "查看内容",
+    "详细内容",
+];
 
 /// Splits breadcrumb text into channel names, dropping the root.
 pub(crate) fn split_crumb(raw: &str) -> Vec<String> {
@@ -267,7 +329,8 @@ pub(crate) fn split_crumb(raw: &str) -> Vec<String> {
     let s = match s.find("位置") {
         Some(p) => {
             let after = &s[p + "位置".len()..];
-            let after = after.trim_start_matches(|c: char| is_space(c) || c == '是' || c == '\u{1f}');
+            let after =
+                after.trim_start_matches(|c: char| is_space(c) || c == '是' || c == '\u{1f}');
             after.strip_prefix([':', '：']).unwrap_or(after).to_string()
         }
         None => s,
@@ -300,6 +363,12 @@ pub(crate) fn split_crumb(raw: &str) -> Vec<String> {
         .map(|i| collapse(i))
         .filter(|i| !i.is_empty() && !ROOTS.contains(&i.as_str()))
         .collect();
+    if out
+        .first()
+        .is_some_and(|f| SITE_NAMES.contains(&f.as_str()))
+    {
+        out.remove(0);
+    }
     while out.last().is_some_and(|l| TAILS.contains(&l.as_str())) {
         out.pop();
     }
@@ -359,12 +428,24 @@ mod tests {
         let want = v(&["扶贫前沿", "地市联播"]);
         assert_eq!(split_crumb("当前位置:首页->>扶贫前沿->>地市联播"), want);
         assert_eq!(split_crumb("当前位置：首页 >> 扶贫前沿 >> 地市联播"), want);
-        assert_eq!(split_crumb("您的位置： 首页 > 扶贫前沿 > 地市联播 > 正文"), want);
+        assert_eq!(
+            split_crumb("您的位置： 首页 > 扶贫前沿 > 地市联播 > 正文"),
+            want
+        );
         assert_eq!(split_crumb("当前位置:首页 » 扶贫前沿 » 地市联播"), want);
         assert_eq!(split_crumb("当前位置:首页→扶贫前沿→地市联播"), want);
-        assert_eq!(split_crumb("当前位置：首页-&gt;&gt;扶贫前沿-&gt;&gt;地市联播"), want);
-        assert_eq!(split_crumb("当前位置：\u{1f}首页\u{1f}\u{1f}扶贫前沿\u{1f}\u{1f}地市联播\u{1f}"), want);
-        assert_eq!(split_crumb("当前位置：首页>>东西部-协作"), v(&["东西部-协作"]));
+        assert_eq!(
+            split_crumb("当前位置：首页-&gt;&gt;扶贫前沿-&gt;&gt;地市联播"),
+            want
+        );
+        assert_eq!(
+            split_crumb("当前位置：\u{1f}首页\u{1f}\u{1f}扶贫前沿\u{1f}\u{1f}地市联播\u{1f}"),
+            want
+        );
+        assert_eq!(
+            split_crumb("当前位置：首页>>东西部-协作"),
+            v(&["东西部-协作"])
+        );
     }
 
     #[test]
@@ -377,11 +458,23 @@ mod tests {
 
     #[test]
     fn page_title_cleanup() {
-        assert_eq!(clean_page_title("村村通公路--广东扶贫网"), Some("村村通公路".into()));
-        assert_eq!(clean_page_title("村村通公路_广东扶贫网_广东省扶贫开发协会"), Some("村村通公路".into()));
+        assert_eq!(
+            clean_page_title("村村通公路--广东扶贫网"),
+            Some("村村通公路".into())
+        );
+        assert_eq!(
+            clean_page_title("村村通公路_广东扶贫网_广东省扶贫开发协会"),
+            Some("村村通公路".into())
+        );
         assert_eq!(clean_page_title("广东扶贫网--广东省扶贫开发协会"), None);
-        assert_eq!(strip_channel_suffix("村村通公路_地市联播", &v(&["地市联播"])), "村村通公路");
-        assert_eq!(strip_channel_suffix("地市联播", &v(&["地市联播"])), "地市联播");
+        assert_eq!(
+            strip_channel_suffix("村村通公路_地市联播", &v(&["地市联播"])),
+            "村村通公路"
+        );
+        assert_eq!(
+            strip_channel_suffix("地市联播", &v(&["地市联播"])),
+            "地市联播"
+        );
     }
 
     #[test]

@@ -15,10 +15,15 @@ use crate::text::{ascii_fold, collapse, is_space, truncate_chars};
 /// Which article fact a label introduces.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Field {
+    /// 加入时间 and its synonyms.
     Date,
+    /// 来源 and synonyms.
     Source,
+    /// 作者 / 撰稿.
     Author,
+    /// 编辑 / 责任编辑.
     Editor,
+    /// 点击数 and synonyms.
     Hits,
 }
 
@@ -67,7 +72,21 @@ fn label_at(s: &str) -> Option<(Field, usize)> {
     let first = s.chars().next()?;
     if !matches!(
         first,
-        '加' | '发' | '更' | '文' | '新' | '信' | '来' | '出' | '作' | '撰' | '责' | '编' | '点' | '浏' | '阅' | '人'
+        '加' | '发'
+            | '更'
+            | '文'
+            | '新'
+            | '信'
+            | '来'
+            | '出'
+            | '作'
+            | '撰'
+            | '责'
+            | '编'
+            | '点'
+            | '浏'
+            | '阅'
+            | '人'
     ) {
         return None;
     }
@@ -109,18 +128,17 @@ pub(crate) fn scan(line: &str) -> Vec<Labeled<'_>> {
 
 /// Whether the line holds a publish-date label with a colon.
 pub(crate) fn has_date_label(line: &str) -> bool {
-    scan(line).iter().any(|l| l.field == Field::Date)
+    // Every date label ends in 时间 or 日期: skip the scan for most lines.
+    (line.contains("时间") || line.contains("日期"))
+        && scan(line).iter().any(|l| l.field == Field::Date)
 }
 
 /// Whether the line is nothing but labeled values (e.g. `（责任编辑：李明）`).
 pub(crate) fn is_pure_meta(line: &str) -> bool {
-    let found = scan(line);
-    let Some(first) = found.first() else {
-        return false;
-    };
-    line[..first.at]
-        .chars()
-        .all(|c| is_space(c) || matches!(c, '(' | '（' | '[' | '【' | '|' | '｜'))
+    let start = line.trim_start_matches(|c: char| {
+        is_space(c) || matches!(c, '(' | '（' | '[' | '【' | '|' | '｜')
+    });
+    label_at(start).is_some()
 }
 
 /// Cleans a raw value: cut at clutter, trim blanks and stray brackets.
@@ -144,9 +162,8 @@ pub(crate) fn clean_value(raw: &str) -> String {
         }
     }
     let v = collapse(&raw[..cut]);
-    let mut v = v.trim_matches(|c: char| {
-        is_space(c) || matches!(c, '|' | '｜' | '【' | '】' | '[' | ']')
-    });
+    let mut v =
+        v.trim_matches(|c: char| is_space(c) || matches!(c, '|' | '｜' | '【' | '】' | '[' | ']'));
     // Strip a closing bracket whose opener is not part of the value.
     for (open, close) in [('（', '）'), ('(', ')')] {
         if v.ends_with(close) && !v.contains(open) {
@@ -164,9 +181,13 @@ pub(crate) fn clean_value(raw: &str) -> String {
 pub(crate) struct MetaFields {
     /// Raw text after the first date label.
     pub date_raw: Option<String>,
+    /// 来源 value.
     pub source: Option<String>,
+    /// 作者 value.
     pub author: Option<String>,
+    /// 编辑 value.
     pub editor: Option<String>,
+    /// 点击数 value.
     pub hits: Option<i64>,
 }
 
@@ -179,10 +200,8 @@ impl MetaFields {
                 (!v.is_empty()).then_some(v)
             };
             match l.field {
-                Field::Date => {
-                    if self.date_raw.is_none() {
-                        self.date_raw = Some(l.raw.to_string());
-                    }
+                Field::Date if self.date_raw.is_none() => {
+                    self.date_raw = Some(l.raw.to_string());
                 }
                 Field::Source if self.source.is_none() => self.source = value(),
                 Field::Author if self.author.is_none() => self.author = value(),
@@ -308,7 +327,10 @@ mod tests {
         let mut m = MetaFields::default();
         m.absorb(line);
         assert_eq!(m.source.as_deref(), Some("东莞时间网-东莞日报"));
-        assert_eq!(parse_date_time(m.date_raw.as_deref().unwrap_or("")), Ok((d(2013, 9, 2), None)));
+        assert_eq!(
+            parse_date_time(m.date_raw.as_deref().unwrap_or("")),
+            Ok((d(2013, 9, 2), None))
+        );
     }
 
     #[test]
@@ -338,11 +360,20 @@ mod tests {
         assert_eq!(parse_date_time("2013-09-02"), Ok((d(2013, 9, 2), None)));
         assert_eq!(parse_date_time("2013/9/2"), Ok((d(2013, 9, 2), None)));
         assert_eq!(parse_date_time("2013.9.2"), Ok((d(2013, 9, 2), None)));
-        assert_eq!(parse_date_time("2013年9月2日 星期一"), Ok((d(2013, 9, 2), None)));
-        assert_eq!(parse_date_time("２０１３－９－２"), Ok((d(2013, 9, 2), None)));
+        assert_eq!(
+            parse_date_time("2013年9月2日 星期一"),
+            Ok((d(2013, 9, 2), None))
+        );
+        assert_eq!(
+            parse_date_time("２０１３－９－２"),
+            Ok((d(2013, 9, 2), None))
+        );
         let t = NaiveTime::from_hms_opt(10, 31, 5);
         assert_eq!(parse_date_time("2013-9-2 10:31:05"), Ok((d(2013, 9, 2), t)));
-        assert_eq!(parse_date_time("2013-9-2\u{a0}\u{a0}10:31:05"), Ok((d(2013, 9, 2), t)));
+        assert_eq!(
+            parse_date_time("2013-9-2\u{a0}\u{a0}10:31:05"),
+            Ok((d(2013, 9, 2), t))
+        );
         assert!(parse_date_time("2013-13-45").is_err());
         assert!(parse_date_time("2013-2-30").is_err());
         assert!(parse_date_time("昨天").is_err());

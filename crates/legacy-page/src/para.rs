@@ -152,7 +152,9 @@ impl Para {
                 }
             }
             match run {
-                Run::Text { s, bold, italic, .. } => {
+                Run::Text {
+                    s, bold, italic, ..
+                } => {
                     let bold = *bold && !heading;
                     if bold {
                         out.push_str("<strong>");
@@ -228,7 +230,8 @@ pub(crate) fn safe_url(raw: &str, link: bool) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
         if is_scheme {
-            let ok = matches!(scheme, "http" | "https") || (link && matches!(scheme, "mailto" | "ftp"));
+            let ok =
+                matches!(scheme, "http" | "https") || (link && matches!(scheme, "mailto" | "ftp"));
             if !ok {
                 return None;
             }
@@ -251,18 +254,39 @@ mod tests {
     fn runs_serialize_balanced() {
         let mut p = Para::default();
         p.push_text("\u{3000}\u{3000}开头", PLAIN);
-        p.push_text("加粗", Style { bold: true, ..PLAIN });
-        p.push_text(" 链接", Style { link: Some(0), ..PLAIN });
+        p.push_text(
+            "加粗",
+            Style {
+                bold: true,
+                ..PLAIN
+            },
+        );
+        p.push_text(
+            " 链接",
+            Style {
+                link: Some(0),
+                ..PLAIN
+            },
+        );
         p.push_br(None);
         let mut out = String::new();
         p.write_block(&["/a?x=1&y=2".to_string()], &mut out);
-        assert_eq!(out, "<p>开头<strong>加粗</strong><a href=\"/a?x=1&amp;y=2\"> 链接</a></p>");
+        assert_eq!(
+            out,
+            "<p>开头<strong>加粗</strong><a href=\"/a?x=1&amp;y=2\"> 链接</a></p>"
+        );
     }
 
     #[test]
     fn all_bold_short_paragraph_is_heading() {
         let mut p = Para::default();
-        p.push_text("\u{a0}\u{a0}驻村工作组进村", Style { bold: true, ..PLAIN });
+        p.push_text(
+            "\u{a0}\u{a0}驻村工作组进村",
+            Style {
+                bold: true,
+                ..PLAIN
+            },
+        );
         let mut out = String::new();
         p.write_block(&[], &mut out);
         assert_eq!(out, "<h3>驻村工作组进村</h3>");
@@ -276,10 +300,19 @@ mod tests {
 
     #[test]
     fn url_schemes() {
-        assert_eq!(safe_url(" /img/a.jpg ", false).as_deref(), Some("/img/a.jpg"));
+        assert_eq!(
+            safe_url(" /img/a.jpg ", false).as_deref(),
+            Some("/img/a.jpg")
+        );
         assert_eq!(safe_url("http://x/y", false).as_deref(), Some("http://x/y"));
-        assert_eq!(safe_url("a.asp?id=3:4", true).as_deref(), Some("a.asp?id=3:4"));
-        assert_eq!(safe_url("mailto:a@b.cn", true).as_deref(), Some("mailto:a@b.cn"));
+        assert_eq!(
+            safe_url("a.asp?id=3:4", true).as_deref(),
+            Some("a.asp?id=3:4")
+        );
+        assert_eq!(
+            safe_url("mailto:a@b.cn", true).as_deref(),
+            Some("mailto:a@b.cn")
+        );
         assert_eq!(safe_url("mailto:a@b.cn", false), None);
         assert_eq!(safe_url("JaVa\tScript:alert(1)", true), None);
         assert_eq!(safe_url("\u{1}javascript:alert(1)", true), None);

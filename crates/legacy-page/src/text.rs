@@ -47,7 +47,8 @@ impl Gap {
         let bits = std::mem::take(&mut self.0);
         let Some(last) = last else { return false };
         // A plain source line break between two CJK characters is not a gap.
-        bits != 0 && !(bits & (SEEN_BREAK | SEEN_WIDE) == SEEN_BREAK && is_cjk(last) && is_cjk(next))
+        bits != 0
+            && !(bits & (SEEN_BREAK | SEEN_WIDE) == SEEN_BREAK && is_cjk(last) && is_cjk(next))
     }
 
     /// Forgets the pending run.
@@ -140,7 +141,11 @@ pub(crate) fn escape_attr(s: &str, out: &mut String) {
 /// Whether a paragraph's text ends like a sentence (so it is not a heading).
 pub(crate) fn ends_like_sentence(s: &str) -> bool {
     let core = s.trim_end_matches(|c: char| {
-        is_space(c) || matches!(c, '”' | '’' | '」' | '』' | '"' | '\'' | '）' | ')' | '】' | '》')
+        is_space(c)
+            || matches!(
+                c,
+                '”' | '’' | '」' | '』' | '"' | '\'' | '）' | ')' | '】' | '》'
+            )
     });
     core.ends_with([
         '。', '！', '？', '；', '：', '，', '、', '…', ',', '.', '!', '?', ';', ':', '—',
@@ -173,7 +178,10 @@ mod tests {
 
     #[test]
     fn collapse_strips_indentation_and_joins_cjk_lines() {
-        assert_eq!(collapse("\u{a0}\u{a0} \u{3000}正文\n  第二行 end \u{a0}"), "正文第二行 end");
+        assert_eq!(
+            collapse("\u{a0}\u{a0} \u{3000}正文\n  第二行 end \u{a0}"),
+            "正文第二行 end"
+        );
         assert_eq!(collapse("a \n b"), "a b");
         assert_eq!(collapse("东莞\u{a0}韶关"), "东莞 韶关");
         assert_eq!(collapse(" \u{a0} "), "");
