@@ -22,6 +22,10 @@ pub struct AppState {
     pub hits: Arc<HitCounter>,
     /// Settings.
     pub config: Arc<Config>,
+    /// The newest change seen in the shared change log.
+    pub changes: Arc<crate::cluster::ChangeWatch>,
+    /// This process's name among the instances of the site.
+    pub instance: Arc<str>,
 }
 
 /// Opens the configured database, applies migrations and writes the
@@ -48,7 +52,15 @@ impl AppState {
             templates: Arc::new(Templates::new(config.theme_dir.clone())),
             hits: Arc::new(HitCounter::default()),
             config: Arc::new(config),
+            changes: Arc::new(crate::cluster::ChangeWatch::default()),
+            instance: crate::cluster::new_instance_id().into(),
         }
+    }
+
+    /// The raw pool, for tests that must write what no function writes.
+    #[doc(hidden)]
+    pub fn db_pool_for_tests(&self) -> &sqlx::AnyPool {
+        self.db.pool()
     }
 
     /// The application's router.

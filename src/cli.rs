@@ -59,6 +59,21 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Copy a whole site (every table and the media) into an empty database, then verify it.
+    Copy {
+        /// Source database URL.
+        #[arg(long, env = "FUPIN_COPY_FROM", value_name = "URL")]
+        from: String,
+        /// Target database URL (must be empty).
+        #[arg(long, env = "FUPIN_COPY_TO", value_name = "URL")]
+        to: String,
+        /// Media folder of the source (default: beside a SQLite source, else DATA/media).
+        #[arg(long, env = "FUPIN_FROM_MEDIA", value_name = "DIR")]
+        from_media: Option<PathBuf>,
+        /// Media folder of the target (default: beside a SQLite target, else DATA/media).
+        #[arg(long, env = "FUPIN_TO_MEDIA", value_name = "DIR")]
+        to_media: Option<PathBuf>,
+    },
     /// Fill every channel with labelled sample articles (once) and exit.
     Demo,
 }
@@ -152,6 +167,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Copy {
+            from,
+            to,
+            from_media,
+            to_media,
+        } => {
+            let from_media =
+                from_media.unwrap_or_else(|| crate::media_dir::for_url(&from, &config.data_dir));
+            let to_media =
+                to_media.unwrap_or_else(|| crate::media_dir::for_url(&to, &config.data_dir));
+            copy_command(&from, &to, &from_media, &to_media).await
+        }
         Command::Demo => {
             let db = open_db(&config).await?;
             let n = demo::fill(&db).await?;
@@ -159,4 +186,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn copy_command(
+    from: &str,
+    to: &str,
+    from_media: &std::path::Path,
+    to_media: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let source = db::Db::connect(from).await.context("source")?;
+    let version = db::current_version(&source).await?;
+    let known = db::known_version(source.backend());
+    if version != known {
+        anyhow::bail!(
+            "the source database is at schema version {version}, this program at {known}; \
+             run `fupin migrate` with the matching program on the source first"
+        );
+    }
+    if let db::Backend::Sqlite = db::Backend::from_url(to)? {
+        if let Some(path) = crate::media_dir::sqlite_file(to) {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+        }
+    }
+    let target = db::Db::connect(to).await.context("target")?;
+    db::migrate(&target)
+        .await
+        .context("cannot prepare the target's schema")?;
+    let reports = db::copy::copy_site(&source, &target).await?;
+    let files = crate::media_dir::copy_tree(from_media, to_media)?;
+    for r in &reports {
+        println!(
+            "{:<24} {:>9} rows  checksum {:016x}  ok",
+            r.name, r.rows, r.checksum
+        );
+    }
+    println!(
+        "copied {} tables ({} rows) and {files} media files from {} to {}; verified",
+        reports.len(),
+        reports.iter().map(|r| r.rows).sum::<i64>(),
+        db::redact(from),
+        db::redact(to)
+    );
+    source.close().await;
+    target.close().await;
+    Ok(ExitCode::SUCCESS)
 }

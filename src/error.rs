@@ -55,6 +55,16 @@ impl IntoResponse for AppError {
                     message,
                 },
             ),
+            AppError::Internal(e) if database_unreachable(&e) => {
+                tracing::warn!(error = format!("{e:#}"), "database unreachable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorPage {
+                        heading: "网站暂时无法访问",
+                        message: "数据库暂时无法连接，请稍后再试。".into(),
+                    },
+                )
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 (
@@ -70,6 +80,22 @@ impl IntoResponse for AppError {
         response.extensions_mut().insert(page);
         response
     }
+}
+
+/// Whether an error comes from a database that cannot be reached (as
+/// opposed to a bug): the reader gets 503 and the server keeps retrying.
+fn database_unreachable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<sqlx::Error>(),
+            Some(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
+            )
+        )
+    })
 }
 
 /// The result type of handlers.

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod assets;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod hits;
 pub mod html;
 pub mod import;
+pub mod media_dir;
 pub mod render;
 pub mod server;
 pub mod web;

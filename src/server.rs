@@ -2,8 +2,6 @@
 //! counters, and shuts down cleanly on Ctrl-C or SIGTERM, flushing what was
 //! counted so that nothing is lost.
 
-use std::time::Duration;
-
 use anyhow::Context;
 use tokio::net::TcpListener;
 
@@ -19,27 +17,14 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     println!("fupin listening on http://{addr}");
     tracing::info!(%addr, "listening");
 
-    let flusher = {
-        let state = state.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(state.config.flush_seconds));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = state.hits.flush(&state.db).await {
-                    tracing::warn!(
-                        error = format!("{e:#}"),
-                        "hit counts not flushed yet; will retry"
-                    );
-                }
-            }
-        })
-    };
+    let background = crate::cluster::spawn_background(&state);
 
     axum::serve(listener, state.router())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    flusher.abort();
+    for task in background {
+        task.abort();
+    }
     state
         .hits
         .flush(&state.db)

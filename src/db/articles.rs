@@ -541,3 +541,27 @@ pub async fn count_all(db: &Db) -> anyhow::Result<i64> {
         .await?
         .try_get("n")?)
 }
+
+/// Publishes every scheduled article whose time has come; returns how many.
+pub async fn publish_due(db: &Db, at: i64) -> anyhow::Result<u64> {
+    Ok(sqlx::query("UPDATE articles SET status = 'published', updated_at = $1 WHERE status = 'scheduled' AND published_at <= $1")
+        .bind(at)
+        .execute(db.pool())
+        .await?
+        .rows_affected())
+}
+
+/// Sets an article's workflow state and publish time (used by tests and the
+/// job runner's checks).
+pub async fn set_status(db: &Db, id: i64, status: Status, published_at: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE articles SET status = $1, published_at = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(status.as_str())
+    .bind(published_at)
+    .bind(now())
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}

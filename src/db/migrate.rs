@@ -27,8 +27,10 @@ macro_rules! migrations {
     };
 }
 
-pub(crate) const SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_initial");
-pub(crate) const POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_initial");
+pub(crate) const SQLITE: &[Migration] =
+    migrations!("sqlite": 1 "0001_initial", 2 "0002_changes_jobs");
+pub(crate) const POSTGRES: &[Migration] =
+    migrations!("postgres": 1 "0001_initial", 2 "0002_changes_jobs");
 
 /// What [`migrate`] did.
 #[derive(Debug, Default)]
@@ -124,8 +126,40 @@ mod tests {
         let a: Vec<_> = SQLITE.iter().map(|m| (m.version, m.name)).collect();
         let b: Vec<_> = POSTGRES.iter().map(|m| (m.version, m.name)).collect();
         assert_eq!(a, b);
-        for (i, m) in SQLITE.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1, "migrations are numbered 1, 2, 3…");
+        for pair in SQLITE.windows(2) {
+            assert!(
+                pair[0].version < pair[1].version,
+                "migrations are numbered in increasing order"
+            );
         }
     }
+}
+
+/// The newest migration this program knows for a backend.
+pub fn known_version(backend: Backend) -> i64 {
+    let list = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    list.last().map_or(0, |m| m.version)
+}
+
+/// The schema version a database records (0 when it has none).
+pub async fn current_version(db: &Db) -> anyhow::Result<i64> {
+    let exists = match db.backend() {
+        Backend::Sqlite => sqlx::query("SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = 'fupin_migrations'"),
+        Backend::Postgres => sqlx::query("SELECT 1 AS one FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'fupin_migrations'"),
+    }
+    .fetch_optional(db.pool())
+    .await?
+    .is_some();
+    if !exists {
+        return Ok(0);
+    }
+    Ok(
+        sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM fupin_migrations")
+            .fetch_one(db.pool())
+            .await?
+            .try_get("v")?,
+    )
 }

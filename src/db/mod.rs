@@ -8,7 +8,9 @@
 
 pub mod announcements;
 pub mod articles;
+pub mod changes;
 pub mod channels;
+pub mod copy;
 mod migrate;
 pub mod pages;
 pub mod seed;
@@ -20,9 +22,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
-pub use migrate::{MigrationReport, migrate};
+pub use migrate::{MigrationReport, current_version, known_version, migrate};
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,8 +75,24 @@ impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
+        // A SQLite file is created when missing, unless the URL says otherwise.
+        let url_owned;
+        let url = if backend == Backend::Sqlite && !url.contains("mode=") {
+            url_owned = format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' });
+            url_owned.as_str()
+        } else {
+            url
+        };
         let options = AnyConnectOptions::from_str(url)
             .with_context(|| format!("invalid database URL {}", redact(url)))?;
+        // One direct connection first: its error says what is wrong (refused,
+        // unknown host, no such database), where the pool would only time out.
+        let probe = tokio::time::timeout(Duration::from_secs(10), options.connect())
+            .await
+            .map_err(|_| anyhow::anyhow!("no answer within 10 s"))
+            .and_then(|r| r.map_err(anyhow::Error::from))
+            .with_context(|| format!("cannot connect to the database {}", redact(url)))?;
+        let _ = probe.close().await;
         let pool_options = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
@@ -113,7 +131,7 @@ impl Db {
     }
 
     /// The underlying pool, for the modules of this layer.
-    pub(crate) fn pool(&self) -> &AnyPool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 

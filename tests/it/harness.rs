@@ -193,9 +193,15 @@ impl Server {
     /// Starts `fupin serve` on a free port with the given data directory and
     /// extra arguments; returns once it listens.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::start_with(data, extra, &[])
+    }
+
+    /// Like [`Server::start`] with extra environment variables.
+    pub fn start_with(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fupin"))
             .env_remove("FUPIN_DATABASE_URL")
+            .envs(env.iter().copied())
             .env("FUPIN_DATA", data)
             .env("FUPIN_LOG", "warn")
             .args(["serve", "--listen", "127.0.0.1:0"])

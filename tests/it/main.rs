@@ -5,5 +5,6 @@ mod harness;
 
 mod browser;
 mod cli_import;
+mod cluster;
 mod hits;
 mod site_pages;
