@@ -204,13 +204,11 @@ async fn copy_command(
              run `fupin migrate` with the matching program on the source first"
         );
     }
-    if let db::Backend::Sqlite = db::Backend::from_url(to)? {
-        if let Some(path) = crate::media_dir::sqlite_file(to) {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-        }
+    if let Some(dir) =
+        crate::media_dir::sqlite_file(to).and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+    {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let target = db::Db::connect(to).await.context("target")?;
     db::migrate(&target)

@@ -117,24 +117,6 @@ pub async fn migrate(db: &Db) -> anyhow::Result<MigrationReport> {
     Ok(report)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_backends_carry_the_same_numbers() {
-        let a: Vec<_> = SQLITE.iter().map(|m| (m.version, m.name)).collect();
-        let b: Vec<_> = POSTGRES.iter().map(|m| (m.version, m.name)).collect();
-        assert_eq!(a, b);
-        for pair in SQLITE.windows(2) {
-            assert!(
-                pair[0].version < pair[1].version,
-                "migrations are numbered in increasing order"
-            );
-        }
-    }
-}
-
 /// The newest migration this program knows for a backend.
 pub fn known_version(backend: Backend) -> i64 {
     let list = match backend {
@@ -162,4 +144,22 @@ pub async fn current_version(db: &Db) -> anyhow::Result<i64> {
             .await?
             .try_get("v")?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_carry_the_same_numbers() {
+        let a: Vec<_> = SQLITE.iter().map(|m| (m.version, m.name)).collect();
+        let b: Vec<_> = POSTGRES.iter().map(|m| (m.version, m.name)).collect();
+        assert_eq!(a, b);
+        for pair in SQLITE.windows(2) {
+            assert!(
+                pair[0].version < pair[1].version,
+                "migrations are numbered in increasing order"
+            );
+        }
+    }
 }
