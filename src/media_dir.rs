@@ -35,10 +35,10 @@ pub fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<usize> {
     if !from.is_dir() {
         return Ok(0);
     }
-    if let (Ok(a), Ok(b)) = (from.canonicalize(), to.canonicalize()) {
-        if a == b {
-            return Ok(0);
-        }
+    if let (Ok(a), Ok(b)) = (from.canonicalize(), to.canonicalize())
+        && a == b
+    {
+        return Ok(0);
     }
     let mut count = 0;
     let mut stack = vec![from.to_path_buf()];
