@@ -26,6 +26,8 @@ pub struct AppState {
     pub changes: Arc<crate::cluster::ChangeWatch>,
     /// This process's name among the instances of the site.
     pub instance: Arc<str>,
+    /// Whether responses name the instance (`X-Fupin-Instance`).
+    pub announce_instance: bool,
 }
 
 /// Opens the configured database, applies migrations and writes the
@@ -54,6 +56,7 @@ impl AppState {
             config: Arc::new(config),
             changes: Arc::new(crate::cluster::ChangeWatch::default()),
             instance: crate::cluster::new_instance_id().into(),
+            announce_instance: false,
         }
     }
 

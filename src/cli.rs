@@ -41,6 +41,9 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "FUPIN_LISTEN", value_name = "ADDR")]
         listen: Option<String>,
+        /// A name for this instance, sent in an `X-Fupin-Instance` header (for load-balancer checks).
+        #[arg(long, env = "FUPIN_INSTANCE", value_name = "NAME")]
+        instance: Option<String>,
         /// Also fill every channel with clearly labelled sample articles (once).
         #[arg(long, env = "FUPIN_DEMO", value_parser = clap::builder::FalseyValueParser::new())]
         demo: bool,
@@ -120,7 +123,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         base_url: cli.base_url,
     })?;
     match cli.command {
-        Command::Serve { demo: fill, .. } => {
+        Command::Serve { demo: fill, instance, .. } => {
             let db = open_db(&config).await?;
             if fill {
                 let n = demo::fill(&db).await?;
@@ -128,7 +131,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("added {n} sample articles (标题以【示例】开头)");
                 }
             }
-            server::serve(AppState::new(db, config)).await?;
+            let mut state = AppState::new(db, config);
+            if let Some(name) = instance.filter(|n| axum::http::HeaderValue::from_str(n).is_ok()) {
+                state.instance = name.into();
+                state.announce_instance = true;
+            }
+            server::serve(state).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {

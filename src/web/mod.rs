@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
             render_error_pages,
         ))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), name_instance))
         .with_state(state)
 }
 
@@ -54,6 +55,17 @@ async fn serve_asset(Path(file): Path<String>) -> Response {
         }
         None => crate::error::AppError::NotFound.into_response(),
     }
+}
+
+/// Names the instance in a header when it was given a name.
+async fn name_instance(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if state.announce_instance
+        && let Ok(v) = HeaderValue::from_str(&state.instance)
+    {
+        response.headers_mut().insert("x-fupin-instance", v);
+    }
+    response
 }
 
 /// Adds the security headers to every response.

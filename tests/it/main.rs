@@ -6,5 +6,6 @@ mod harness;
 mod browser;
 mod cli_import;
 mod cluster;
+mod deploy;
 mod hits;
 mod site_pages;
