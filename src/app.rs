@@ -26,6 +26,8 @@ pub struct AppState {
     pub changes: Arc<crate::cluster::ChangeWatch>,
     /// This process's name among the instances of the site.
     pub instance: Arc<str>,
+    /// The layout's data, cached per change number.
+    pub site_cache: Arc<crate::web::site::layout::SiteCache>,
     /// Whether responses name the instance (`X-Fupin-Instance`).
     pub announce_instance: bool,
 }
@@ -56,6 +58,7 @@ impl AppState {
             config: Arc::new(config),
             changes: Arc::new(crate::cluster::ChangeWatch::default()),
             instance: crate::cluster::new_instance_id().into(),
+            site_cache: Arc::default(),
             announce_instance: false,
         }
     }

@@ -123,7 +123,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         base_url: cli.base_url,
     })?;
     match cli.command {
-        Command::Serve { demo: fill, instance, .. } => {
+        Command::Serve {
+            demo: fill,
+            instance,
+            ..
+        } => {
             let db = open_db(&config).await?;
             if fill {
                 let n = demo::fill(&db).await?;

@@ -12,7 +12,7 @@
 //!   batched hit counts (each instance flushes its own counts; the updates
 //!   add, so the database total is right whatever the number of instances).
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -29,6 +29,7 @@ pub const POLL: Duration = Duration::from_millis(500);
 pub struct ChangeWatch {
     seq: AtomicI64,
     tx: watch::Sender<i64>,
+    live: AtomicBool,
 }
 
 impl Default for ChangeWatch {
@@ -36,11 +37,18 @@ impl Default for ChangeWatch {
         ChangeWatch {
             seq: AtomicI64::new(0),
             tx: watch::channel(0).0,
+            live: AtomicBool::new(false),
         }
     }
 }
 
 impl ChangeWatch {
+    /// Whether a watcher task keeps the number current (so caches keyed on
+    /// it are safe to use).
+    pub fn is_live(&self) -> bool {
+        self.live.load(Ordering::Acquire)
+    }
+
     /// The change number last seen.
     pub fn current(&self) -> i64 {
         self.seq.load(Ordering::Acquire)
@@ -94,6 +102,10 @@ async fn run_job(state: &AppState, job: &Job, now: i64) -> anyhow::Result<()> {
             if n > 0 {
                 tracing::info!(count = n, "published scheduled articles");
             }
+            let n = db::articles::unpublish_expired(&state.db, now).await?;
+            if n > 0 {
+                tracing::info!(count = n, "took expired articles off the site");
+            }
         }
         "prune_logs" => {
             db::changes::prune(&state.db, now - KEEP_LOGS).await?;
@@ -134,6 +146,10 @@ pub fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
     let watcher = {
         let state = state.clone();
         tokio::spawn(async move {
+            // Caches are used only once the number is known to be current.
+            if state.changes.poll(&state.db).await.is_ok() {
+                state.changes.live.store(true, Ordering::Release);
+            }
             let mut tick = tokio::time::interval(POLL);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut failing = false;

@@ -44,8 +44,14 @@ CREATE TABLE articles (
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 );
-CREATE INDEX articles_channel_list ON articles (channel_id, status, is_pinned DESC, published_at DESC, id DESC);
-CREATE INDEX articles_published ON articles (status, published_at DESC, id DESC);
+-- Public lists read only published rows: partial indexes keep them small
+-- and let a channel page walk its index in display order.
+CREATE INDEX articles_channel_live ON articles (channel_id, is_pinned DESC, published_at DESC, id DESC) WHERE status = 'published';
+CREATE INDEX articles_channel_time ON articles (channel_id, published_at, id) WHERE status = 'published';
+CREATE INDEX articles_live ON articles (published_at DESC, id DESC) WHERE status = 'published';
+CREATE INDEX articles_headline ON articles (published_at DESC, id DESC) WHERE status = 'published' AND is_headline = 1;
+CREATE INDEX articles_recommended ON articles (published_at DESC, id DESC) WHERE status = 'published' AND is_recommended = 1;
+CREATE INDEX articles_status ON articles (status, published_at);
 
 CREATE TABLE pages (
     id         INTEGER PRIMARY KEY,

@@ -118,9 +118,14 @@ pub struct ArticleSummary {
 const FULL: &str = "id, channel_id, title, subtitle, source, author, editor, summary, body_html, cover, \
     is_pinned, is_recommended, is_headline, hits, status, published_at, unpublish_at, original_url, updated_at";
 const SUMMARY: &str = "id, channel_id, title, summary, cover, is_pinned, is_recommended, is_headline, published_at, updated_at";
-/// The condition that makes an article visible on the public site; `$1` is now.
+/// The condition that makes one article visible on the public site; `$1`
+/// is now.
 const VISIBLE: &str =
     "status = 'published' AND published_at <= $1 AND (unpublish_at IS NULL OR unpublish_at > $1)";
+/// The condition of public lists. The `publish_scheduled` job moves due
+/// articles into `published` and takes expired ones out, so lists need no
+/// time comparison and walk the partial indexes in display order.
+const LISTED: &str = "status = 'published'";
 
 fn flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
     Ok(row.try_get::<i64, _>(col)? != 0)
@@ -213,13 +218,13 @@ pub async fn list_in_channels(
     }
     let n = channel_ids.len();
     let sql = format!(
-        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} AND channel_id IN ({})
+        "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id IN ({})
          ORDER BY is_pinned DESC, published_at DESC, id DESC LIMIT ${} OFFSET ${}",
-        placeholders(2, n),
-        n + 2,
-        n + 3
+        placeholders(1, n),
+        n + 1,
+        n + 2
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(now());
+    let mut query = sqlx::query(AssertSqlSafe(sql));
     for id in channel_ids {
         query = query.bind(*id);
     }
@@ -233,10 +238,10 @@ pub async fn count_in_channels(db: &Db, channel_ids: &[i64]) -> anyhow::Result<i
         return Ok(0);
     }
     let sql = format!(
-        "SELECT COUNT(*) AS n FROM articles WHERE {VISIBLE} AND channel_id IN ({})",
-        placeholders(2, channel_ids.len())
+        "SELECT COUNT(*) AS n FROM articles WHERE {LISTED} AND channel_id IN ({})",
+        placeholders(1, channel_ids.len())
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(now());
+    let mut query = sqlx::query(AssertSqlSafe(sql));
     for id in channel_ids {
         query = query.bind(*id);
     }
@@ -262,10 +267,9 @@ pub async fn latest(db: &Db, flag: Flag, limit: i64) -> anyhow::Result<Vec<Artic
         Flag::Any => "",
     };
     let sql = format!(
-        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} {cond} ORDER BY published_at DESC, id DESC LIMIT $2"
+        "SELECT {SUMMARY} FROM articles WHERE {LISTED} {cond} ORDER BY published_at DESC, id DESC LIMIT $1"
     );
     let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(now())
         .bind(limit)
         .fetch_all(db.pool())
         .await?;
@@ -279,19 +283,18 @@ pub async fn neighbours(
     article: &Article,
 ) -> anyhow::Result<(Option<ArticleSummary>, Option<ArticleSummary>)> {
     let newer = format!(
-        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} AND channel_id = $2
-           AND (published_at > $3 OR (published_at = $3 AND id > $4))
+        "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id = $1
+           AND (published_at > $2 OR (published_at = $2 AND id > $3))
          ORDER BY published_at ASC, id ASC LIMIT 1"
     );
     let older = format!(
-        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} AND channel_id = $2
-           AND (published_at < $3 OR (published_at = $3 AND id < $4))
+        "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id = $1
+           AND (published_at < $2 OR (published_at = $2 AND id < $3))
          ORDER BY published_at DESC, id DESC LIMIT 1"
     );
     let mut out = Vec::with_capacity(2);
     for sql in [newer, older] {
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(now())
             .bind(article.channel_id)
             .bind(article.published_at)
             .bind(article.id)
@@ -304,25 +307,32 @@ pub async fn neighbours(
     Ok((newer, older))
 }
 
-/// Other visible articles of the same channel, nearest in time first.
+/// Other visible articles of the same channel, nearest in time first
+/// (read as up to `limit` newer and `limit` older ones along the index).
 pub async fn related(
     db: &Db,
     article: &Article,
     limit: i64,
 ) -> anyhow::Result<Vec<ArticleSummary>> {
-    let sql = format!(
-        "SELECT {SUMMARY} FROM articles WHERE {VISIBLE} AND channel_id = $2 AND id <> $3
-         ORDER BY ABS(published_at - $4), id DESC LIMIT $5"
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(now())
-        .bind(article.channel_id)
-        .bind(article.id)
-        .bind(article.published_at)
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?;
-    summaries(rows)
+    let mut both = Vec::new();
+    for (cmp, order) in [(">", "ASC"), ("<", "DESC")] {
+        let sql = format!(
+            "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id = $1 AND id <> $2
+               AND (published_at {cmp} $3 OR (published_at = $3 AND id {cmp} $2))
+             ORDER BY published_at {order}, id {order} LIMIT $4"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(article.channel_id)
+            .bind(article.id)
+            .bind(article.published_at)
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?;
+        both.extend(summaries(rows)?);
+    }
+    both.sort_by_key(|a| ((a.published_at - article.published_at).abs(), -a.id));
+    both.truncate(limit.max(0) as usize);
+    Ok(both)
 }
 
 /// Every visible article's id, channel and times, newest first (feeds, sitemap).
@@ -549,6 +559,19 @@ pub async fn publish_due(db: &Db, at: i64) -> anyhow::Result<u64> {
         .execute(db.pool())
         .await?
         .rows_affected())
+}
+
+/// Takes articles whose 下线 time has passed off the site (back to draft,
+/// keeping the time so the back office can show why); returns how many.
+pub async fn unpublish_expired(db: &Db, at: i64) -> anyhow::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE articles SET status = 'draft', updated_at = $1
+         WHERE status = 'published' AND unpublish_at IS NOT NULL AND unpublish_at <= $1",
+    )
+    .bind(at)
+    .execute(db.pool())
+    .await?
+    .rows_affected())
 }
 
 /// Sets an article's workflow state and publish time (used by tests and the

@@ -126,6 +126,22 @@ async fn two_servers_see_cli_imports_within_two_seconds() {
             server.addr
         );
     }
+    // A settings change (cached in each instance's layout) shows everywhere too.
+    let db = fupin::db::Db::connect(&url).await.unwrap();
+    fupin::db::settings::set(&db, "site.phone", "020-88886666")
+        .await
+        .unwrap();
+    db.close().await;
+    for server in [&one, &two] {
+        let took = within(Duration::from_secs(2), || {
+            http_get(&server.addr, "/").1.contains("020-88886666")
+        });
+        assert!(
+            took.is_some(),
+            "{} kept showing the old footer",
+            server.addr
+        );
+    }
     one.stop();
     two.stop();
     drop_pg_database(&admin, &name).await;

@@ -2,6 +2,8 @@
 //! date line and the font switch, the channel bar, the ticker and the
 //! footer. [`Layout`] is built per request from [`SiteData`].
 
+use std::sync::Arc;
+
 use axum::http::HeaderMap;
 use chrono::{Datelike, TimeZone};
 use chrono_tz::Asia::Shanghai;
@@ -28,16 +30,52 @@ pub struct SiteData {
     pub announcements: Vec<Announcement>,
 }
 
+/// How long a cached [`SiteData`] may serve at most, so announcements
+/// start and end on time even when nothing else changes.
+const SITE_DATA_MAX_AGE: i64 = 30;
+
+/// The last [`SiteData`] loaded, with the change number it was loaded at.
+#[derive(Debug, Default)]
+pub struct SiteCache {
+    slot: std::sync::RwLock<Option<(i64, i64, Arc<SiteData>)>>,
+}
+
 impl SiteData {
-    /// Loads everything the layout needs.
-    pub async fn load(state: &AppState) -> anyhow::Result<SiteData> {
+    /// Loads everything the layout needs, from the cache while no change
+    /// was logged since (only when the change watcher runs; otherwise every
+    /// call reads the database).
+    pub async fn load(state: &AppState) -> anyhow::Result<Arc<SiteData>> {
+        let now = db::now();
+        let live = state.changes.is_live();
+        let seq = state.changes.current();
+        if live {
+            let slot = state
+                .site_cache
+                .slot
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some((s, at, data)) = slot.as_ref()
+                && *s == seq
+                && now - at < SITE_DATA_MAX_AGE
+            {
+                return Ok(data.clone());
+            }
+        }
         let db = &state.db;
-        Ok(SiteData {
+        let data = Arc::new(SiteData {
             settings: settings::load_site(db).await?,
             tree: ChannelTree::load(db).await?,
             pages: pages::list(db).await?,
-            announcements: announcements::current(db, db::now()).await?,
-        })
+            announcements: announcements::current(db, now).await?,
+        });
+        if live {
+            *state
+                .site_cache
+                .slot
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = Some((seq, now, data.clone()));
+        }
+        Ok(data)
     }
 }
 
