@@ -406,6 +406,11 @@ pub async fn copy_site(from: &Db, to: &Db) -> anyhow::Result<Vec<TableReport>> {
     tx.commit()
         .await
         .context("the copy could not be committed (a reference points nowhere?)")?;
+    // Fresh statistics, so the planner of the new database picks the right indexes.
+    to.pool()
+        .execute("ANALYZE")
+        .await
+        .context("cannot analyze the copied tables")?;
 
     let mut reports = Vec::with_capacity(source_tables.len());
     for table in &source_tables {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use axum::http::StatusCode;
 
-use crate::harness::{TestApp, location, shared_dir};
+use crate::harness::{Target, TestApp, backends, location, shared_dir};
 
 const NBSP: char = '\u{a0}';
 
@@ -25,10 +25,10 @@ fn capture(title: &str, date: &str, source: &str, paragraphs: &[&str]) -> String
     s
 }
 
-fn fupin(data: &Path) -> Command {
+fn fupin(data: &Path, target: &Target) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fupin"));
-    c.env_remove("FUPIN_DATABASE_URL")
-        .env_remove("FUPIN_CONFIG")
+    target.apply(&mut c);
+    c.env_remove("FUPIN_CONFIG")
         .env("FUPIN_DATA", data)
         .env("FUPIN_LOG", "warn");
     c
@@ -49,206 +49,213 @@ fn entry<'a>(report: &'a [serde_json::Value], file: &str) -> &'a serde_json::Val
 
 #[tokio::test]
 async fn import_reports_per_file_and_reimports_in_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let pages = dir.path().join("pages");
-    std::fs::create_dir_all(pages.join("sub")).unwrap();
-    let a = pages.join("a.txt");
-    std::fs::write(
-        &a,
-        capture(
-            "会员单位赴清远开展结对帮扶",
-            "2014-3-7",
-            "协会秘书处",
-            &[
-                "3月5日,协会组织会员单位前往清远。",
-                "活动共落实帮扶项目12个。",
-            ],
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        pages.join("sub/b.txt"),
-        capture(
-            "驻村工作组完成入户调查",
-            "2015-10-20 9:30",
-            "",
-            &["工作组走访农户86户。"],
-        ),
-    )
-    .unwrap();
-    std::fs::write(pages.join("empty.txt"), "").unwrap();
-    std::fs::write(
-        pages.join("logo.png"),
-        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
-    )
-    .unwrap();
-    std::fs::write(pages.join("list.txt"), "扶贫要闻\n部门动态\n第1页 共3页\n").unwrap();
-    std::fs::write(
-        pages.join("baddate.txt"),
-        capture("日期错误的页面", "2013-13-45", "", &["正文。"]),
-    )
-    .unwrap();
-    let data = dir.path().join("data");
-
-    let out = fupin(&data)
-        .args(["import", "--json"])
-        .arg(&pages)
-        .output()
+    for backend in backends() {
+        let target = Target::new(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let pages = dir.path().join("pages");
+        std::fs::create_dir_all(pages.join("sub")).unwrap();
+        let a = pages.join("a.txt");
+        std::fs::write(
+            &a,
+            capture(
+                "会员单位赴清远开展结对帮扶",
+                "2014-3-7",
+                "协会秘书处",
+                &[
+                    "3月5日,协会组织会员单位前往清远。",
+                    "活动共落实帮扶项目12个。",
+                ],
+            ),
+        )
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "a failed file makes the exit status 1: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = report(&out);
-    assert_eq!(r.len(), 6, "{r:?}");
-    let a_entry = entry(&r, "a.txt");
-    assert_eq!(a_entry["status"], "imported");
-    assert_eq!(a_entry["title"], "会员单位赴清远开展结对帮扶");
-    assert_eq!(
-        a_entry["channel"],
-        serde_json::json!(["协会动态", "会员风采"])
-    );
-    assert_eq!(a_entry["published"], "2014-03-07");
-    assert_eq!(a_entry["source"], "协会秘书处");
-    let url = a_entry["url"].as_str().unwrap().to_string();
-    assert!(url.starts_with("/a/") && url.ends_with(".html"), "{url}");
-    assert_eq!(entry(&r, "b.txt")["source"], "");
-    assert_eq!(entry(&r, "b.txt")["published"], "2015-10-20");
-    for (file, words) in [
-        ("empty.txt", "empty"),
-        ("logo.png", "binary"),
-        ("list.txt", "not an article"),
-        ("baddate.txt", "2013-13-45"),
-    ] {
-        let e = entry(&r, file);
-        assert_eq!(e["status"], "failed", "{file}");
-        let msg = e["error"].as_str().unwrap_or_default().to_lowercase();
-        assert!(msg.contains(words), "{file}: {msg}");
-        assert!(e.get("url").is_none());
-    }
+        std::fs::write(
+            pages.join("sub/b.txt"),
+            capture(
+                "驻村工作组完成入户调查",
+                "2015-10-20 9:30",
+                "",
+                &["工作组走访农户86户。"],
+            ),
+        )
+        .unwrap();
+        std::fs::write(pages.join("empty.txt"), "").unwrap();
+        std::fs::write(
+            pages.join("logo.png"),
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
+        )
+        .unwrap();
+        std::fs::write(pages.join("list.txt"), "扶贫要闻\n部门动态\n第1页 共3页\n").unwrap();
+        std::fs::write(
+            pages.join("baddate.txt"),
+            capture("日期错误的页面", "2013-13-45", "", &["正文。"]),
+        )
+        .unwrap();
+        let data = dir.path().join("data");
 
-    // Again: nothing changes; then an edited page updates in place.
-    let again = report(
-        &fupin(&data)
-            .env("FUPIN_JSON", "1")
-            .arg("import")
+        let out = fupin(&data, &target)
+            .args(["import", "--json"])
             .arg(&pages)
             .output()
-            .unwrap(),
-    );
-    assert_eq!(entry(&again, "a.txt")["status"], "unchanged");
-    assert_eq!(entry(&again, "a.txt")["url"], url.as_str());
-    std::fs::write(
-        &a,
-        capture(
-            "会员单位赴清远开展结对帮扶",
-            "2014-3-7",
-            "协会秘书处",
-            &[
-                "3月5日,协会组织会员单位前往清远。",
-                "活动共落实帮扶项目15个。",
-            ],
-        ),
-    )
-    .unwrap();
-    let edited = fupin(&data)
-        .args(["import", "--json"])
-        .arg(&a)
-        .output()
-        .unwrap();
-    assert_eq!(edited.status.code(), Some(0));
-    let edited = report(&edited);
-    assert_eq!(edited[0]["status"], "updated");
-    assert_eq!(edited[0]["url"], url.as_str());
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a failed file makes the exit status 1: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = report(&out);
+        assert_eq!(r.len(), 6, "{r:?}");
+        let a_entry = entry(&r, "a.txt");
+        assert_eq!(a_entry["status"], "imported");
+        assert_eq!(a_entry["title"], "会员单位赴清远开展结对帮扶");
+        assert_eq!(
+            a_entry["channel"],
+            serde_json::json!(["协会动态", "会员风采"])
+        );
+        assert_eq!(a_entry["published"], "2014-03-07");
+        assert_eq!(a_entry["source"], "协会秘书处");
+        let url = a_entry["url"].as_str().unwrap().to_string();
+        assert!(url.starts_with("/a/") && url.ends_with(".html"), "{url}");
+        assert_eq!(entry(&r, "b.txt")["source"], "");
+        assert_eq!(entry(&r, "b.txt")["published"], "2015-10-20");
+        for (file, words) in [
+            ("empty.txt", "empty"),
+            ("logo.png", "binary"),
+            ("list.txt", "not an article"),
+            ("baddate.txt", "2013-13-45"),
+        ] {
+            let e = entry(&r, file);
+            assert_eq!(e["status"], "failed", "{file}");
+            let msg = e["error"].as_str().unwrap_or_default().to_lowercase();
+            assert!(msg.contains(words), "{file}: {msg}");
+            assert!(e.get("url").is_none());
+        }
 
-    // The portal shows the edited article once, under the created channels.
-    let app = TestApp::in_dir(dir, "sqlite").await;
-    assert_eq!(
-        fupin::db::articles::count_all(&app.state.db).await.unwrap(),
-        2
-    );
-    let page = app.get(&url).await;
-    assert_eq!(page.status, StatusCode::OK);
-    let article = page.element("article");
-    assert!(article.contains("活动共落实帮扶项目15个。") && !article.contains("12个"));
-    assert!(article.contains("加入时间:2014-03-07") && article.contains("来源:协会秘书处"));
-    assert!(
-        page.body.contains("/c/xiehui-dongtai/"),
-        "created channel has a pinyin slug"
-    );
-    app.finish().await;
+        // Again: nothing changes; then an edited page updates in place.
+        let again = report(
+            &fupin(&data, &target)
+                .env("FUPIN_JSON", "1")
+                .arg("import")
+                .arg(&pages)
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(entry(&again, "a.txt")["status"], "unchanged");
+        assert_eq!(entry(&again, "a.txt")["url"], url.as_str());
+        std::fs::write(
+            &a,
+            capture(
+                "会员单位赴清远开展结对帮扶",
+                "2014-3-7",
+                "协会秘书处",
+                &[
+                    "3月5日,协会组织会员单位前往清远。",
+                    "活动共落实帮扶项目15个。",
+                ],
+            ),
+        )
+        .unwrap();
+        let edited = fupin(&data, &target)
+            .args(["import", "--json"])
+            .arg(&a)
+            .output()
+            .unwrap();
+        assert_eq!(edited.status.code(), Some(0));
+        let edited = report(&edited);
+        assert_eq!(edited[0]["status"], "updated");
+        assert_eq!(edited[0]["url"], url.as_str());
+
+        // The portal shows the edited article once, under the created channels.
+        let app = TestApp::on_target(dir, target).await;
+        assert_eq!(
+            fupin::db::articles::count_all(&app.state.db).await.unwrap(),
+            2
+        );
+        let page = app.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let article = page.element("article");
+        assert!(article.contains("活动共落实帮扶项目15个。") && !article.contains("12个"));
+        assert!(article.contains("加入时间:2014-03-07") && article.contains("来源:协会秘书处"));
+        assert!(
+            page.body.contains("/c/xiehui-dongtai/"),
+            "created channel has a pinyin slug"
+        );
+        app.finish().await;
+    }
 }
 
 #[tokio::test]
 async fn old_addresses_redirect_to_imported_articles() {
-    let dir = tempfile::tempdir().unwrap();
-    let pages = dir.path().join("site");
-    std::fs::create_dir_all(pages.join("news")).unwrap();
-    std::fs::write(
-        pages.join("news/show.asp%3Fid=123"),
-        capture(
-            "对口帮扶座谈会召开",
-            "2012-6-1",
-            "协会新闻",
-            &["座谈会在广州召开。"],
-        ),
-    )
-    .unwrap();
-    let canonical = "<html><head><meta charset=\"utf-8\"><title>扶贫车间开工--广东扶贫网</title>\
-        <link rel=\"canonical\" href=\"http://www.gdfupin.org.cn/Show.asp?id=456\"></head><body>\
-        <table><tr><td>当前位置:<a href=\"/\">首页</a>&gt;&gt;<a href=\"/list.asp?id=1\">扶贫要闻</a></td></tr>\
-        <tr><td><b>扶贫车间开工</b></td></tr><tr><td>加入时间:2016-4-8 10:31:05&nbsp;&nbsp;来源:河源日报</td></tr>\
-        <tr><td><p>扶贫车间正式开工。</p><p>首批吸纳就业40人。</p></td></tr></table>\
-        <table><tr><td>版权所有:广东省扶贫开发协会</td></tr></table></body></html>";
-    std::fs::write(pages.join("canon.html"), canonical).unwrap();
-    let data = dir.path().join("data");
-    let out = fupin(&data)
-        .args([
-            "import",
-            "--json",
-            "--url-prefix",
-            "http://www.gdfupin.org.cn/",
-        ])
-        .arg(&pages)
-        .output()
+    for backend in backends() {
+        let target = Target::new(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let pages = dir.path().join("site");
+        std::fs::create_dir_all(pages.join("news")).unwrap();
+        std::fs::write(
+            pages.join("news/show.asp%3Fid=123"),
+            capture(
+                "对口帮扶座谈会召开",
+                "2012-6-1",
+                "协会新闻",
+                &["座谈会在广州召开。"],
+            ),
+        )
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = report(&out);
-    let first = entry(&r, "show.asp%3Fid=123")["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let second = entry(&r, "canon.html")["url"].as_str().unwrap().to_string();
-    let app = TestApp::in_dir(dir, "sqlite").await;
-    let redirect = app.get("/news/show.asp?id=123").await;
-    assert_eq!(redirect.status, StatusCode::PERMANENT_REDIRECT);
-    assert_eq!(location(&redirect), first);
-    let redirect = app.get("/show.asp?id=456").await;
-    assert_eq!(
-        location(&redirect),
-        second,
-        "canonical link wins, case-insensitively"
-    );
-    assert_eq!(
-        app.get("/show.asp?id=789").await.status,
-        StatusCode::NOT_FOUND
-    );
-    app.finish().await;
+        let canonical = "<html><head><meta charset=\"utf-8\"><title>扶贫车间开工--广东扶贫网</title>\
+            <link rel=\"canonical\" href=\"http://www.gdfupin.org.cn/Show.asp?id=456\"></head><body>\
+            <table><tr><td>当前位置:<a href=\"/\">首页</a>&gt;&gt;<a href=\"/list.asp?id=1\">扶贫要闻</a></td></tr>\
+            <tr><td><b>扶贫车间开工</b></td></tr><tr><td>加入时间:2016-4-8 10:31:05&nbsp;&nbsp;来源:河源日报</td></tr>\
+            <tr><td><p>扶贫车间正式开工。</p><p>首批吸纳就业40人。</p></td></tr></table>\
+            <table><tr><td>版权所有:广东省扶贫开发协会</td></tr></table></body></html>";
+        std::fs::write(pages.join("canon.html"), canonical).unwrap();
+        let data = dir.path().join("data");
+        let out = fupin(&data, &target)
+            .args([
+                "import",
+                "--json",
+                "--url-prefix",
+                "http://www.gdfupin.org.cn/",
+            ])
+            .arg(&pages)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = report(&out);
+        let first = entry(&r, "show.asp%3Fid=123")["url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let second = entry(&r, "canon.html")["url"].as_str().unwrap().to_string();
+        let app = TestApp::on_target(dir, target).await;
+        let redirect = app.get("/news/show.asp?id=123").await;
+        assert_eq!(redirect.status, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(location(&redirect), first);
+        let redirect = app.get("/show.asp?id=456").await;
+        assert_eq!(
+            location(&redirect),
+            second,
+            "canonical link wins, case-insensitively"
+        );
+        assert_eq!(
+            app.get("/show.asp?id=789").await.status,
+            StatusCode::NOT_FOUND
+        );
+        app.finish().await;
+    }
 }
 
 #[tokio::test]
 async fn summary_without_json_names_failures() {
+    let target = Target::new("sqlite").await;
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("bad.html");
     std::fs::write(&f, "").unwrap();
-    let out = fupin(&dir.path().join("data"))
+    let out = fupin(&dir.path().join("data"), &target)
         .arg("import")
         .arg(&f)
         .output()
@@ -260,7 +267,7 @@ async fn summary_without_json_names_failures() {
         "{err}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 failed"));
-    let missing = fupin(&dir.path().join("data"))
+    let missing = fupin(&dir.path().join("data"), &target)
         .arg("import")
         .arg(dir.path().join("nope"))
         .output()
@@ -277,73 +284,76 @@ async fn captured_seed_page_imports_with_every_fact() {
         eprintln!("skipped: ../shared is absent, so the captured seed page cannot be imported");
         return;
     };
-    let seed = shared.join("seeds/000_813cb39bed5bc324.txt");
-    let dir = tempfile::tempdir().unwrap();
-    let out = fupin(&dir.path().join("data"))
-        .args(["import", "--json"])
-        .arg(&seed)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = report(&out);
-    assert_eq!(r[0]["channel"], serde_json::json!(["扶贫前沿", "地市联播"]));
-    assert_eq!(r[0]["published"], "2013-09-02");
-    assert_eq!(r[0]["source"], "东莞时间网-东莞日报");
-    let url = r[0]["url"].as_str().unwrap().to_string();
-    let app = TestApp::in_dir(dir, "sqlite").await;
-    let page = app.get(&url).await;
-    assert_eq!(page.status, StatusCode::OK);
-    let article = page.element("article").to_string();
-    assert!(article.contains("韶关:党政代表团赴东莞考察交流"));
-    assert!(article.contains("加入时间:2013-09-02"));
-    assert!(article.contains("来源:东莞时间网-东莞日报"));
-    assert!(article.contains("<h3>莞韶产业园拟在韶关市区北部扩建新园区</h3>"));
-    assert!(article.contains("<h3>不断拓宽两市“双转移”合作广度深度</h3>"));
-    let body_start = article
-        .find("8月29日,韶关市委书记")
-        .expect("first paragraph");
-    let paragraphs: Vec<&str> = article
-        .match_indices("<p>")
-        .map(|(i, _)| &article[i..])
-        .collect();
-    assert!(
-        paragraphs[0].starts_with("<p>8月29日,韶关市委书记"),
-        "first paragraph: {}",
-        &paragraphs[0][..60.min(paragraphs[0].len())]
-    );
-    let last = paragraphs.last().unwrap();
-    let last = &last[..last.find("</p>").unwrap()];
-    assert!(
-        last.ends_with("继续联手打造一批具有区域特色的新的重大合作平台。"),
-        "last paragraph: {last}"
-    );
-    assert!(body_start > 0);
-    for outside in [
-        "扶贫要闻",
-        "设为首页",
-        "欢迎访问",
-        "版权所有",
-        "ICP",
-        "流量统计",
-        "主办",
-        "秘书长信箱",
-        "当前位置",
-    ] {
-        assert!(
-            !article.contains(outside),
-            "{outside} leaked into the article"
+    for backend in backends() {
+        let target = Target::new(backend).await;
+        let seed = shared.join("seeds/000_813cb39bed5bc324.txt");
+        let dir = tempfile::tempdir().unwrap();
+        let out = fupin(&dir.path().join("data"), &target)
+            .args(["import", "--json"])
+            .arg(&seed)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
+        let r = report(&out);
+        assert_eq!(r[0]["channel"], serde_json::json!(["扶贫前沿", "地市联播"]));
+        assert_eq!(r[0]["published"], "2013-09-02");
+        assert_eq!(r[0]["source"], "东莞时间网-东莞日报");
+        let url = r[0]["url"].as_str().unwrap().to_string();
+        let app = TestApp::on_target(dir, target).await;
+        let page = app.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let article = page.element("article").to_string();
+        assert!(article.contains("韶关:党政代表团赴东莞考察交流"));
+        assert!(article.contains("加入时间:2013-09-02"));
+        assert!(article.contains("来源:东莞时间网-东莞日报"));
+        assert!(article.contains("<h3>莞韶产业园拟在韶关市区北部扩建新园区</h3>"));
+        assert!(article.contains("<h3>不断拓宽两市“双转移”合作广度深度</h3>"));
+        let body_start = article
+            .find("8月29日,韶关市委书记")
+            .expect("first paragraph");
+        let paragraphs: Vec<&str> = article
+            .match_indices("<p>")
+            .map(|(i, _)| &article[i..])
+            .collect();
+        assert!(
+            paragraphs[0].starts_with("<p>8月29日,韶关市委书记"),
+            "first paragraph: {}",
+            &paragraphs[0][..60.min(paragraphs[0].len())]
+        );
+        let last = paragraphs.last().unwrap();
+        let last = &last[..last.find("</p>").unwrap()];
+        assert!(
+            last.ends_with("继续联手打造一批具有区域特色的新的重大合作平台。"),
+            "last paragraph: {last}"
+        );
+        assert!(body_start > 0);
+        for outside in [
+            "扶贫要闻",
+            "设为首页",
+            "欢迎访问",
+            "版权所有",
+            "ICP",
+            "流量统计",
+            "主办",
+            "秘书长信箱",
+            "当前位置",
+        ] {
+            assert!(
+                !article.contains(outside),
+                "{outside} leaked into the article"
+            );
+        }
+        // The breadcrumb links every level, and the title names article, channel and site.
+        assert!(page.body.contains("/c/fupin-qianyan/") && page.body.contains("/c/dishi-lianbo/"));
+        assert_eq!(
+            page.element("title"),
+            "<title>韶关:党政代表团赴东莞考察交流 - 地市联播 - 广东扶贫网"
+        );
+        app.finish().await;
     }
-    // The breadcrumb links every level, and the title names article, channel and site.
-    assert!(page.body.contains("/c/fupin-qianyan/") && page.body.contains("/c/dishi-lianbo/"));
-    assert_eq!(
-        page.element("title"),
-        "<title>韶关:党政代表团赴东莞考察交流 - 地市联播 - 广东扶贫网"
-    );
-    app.finish().await;
 }

@@ -105,6 +105,23 @@ impl TestApp {
         TestApp::in_dir(tempfile::tempdir().expect("tempdir"), backend).await
     }
 
+    /// An app on a database that already exists (made by [`Target::new`]).
+    pub async fn on_target(dir: tempfile::TempDir, target: Target) -> TestApp {
+        let config = Config::load(Overrides {
+            data: Some(dir.path().join("data")),
+            database_url: target.url.clone(),
+            base_url: Some("http://portal.test".into()),
+            ..Overrides::default()
+        })
+        .expect("config");
+        let db = open_db(&config).await.expect("open database");
+        TestApp {
+            state: AppState::new(db, config),
+            dir,
+            pg_drop: target.pg_drop,
+        }
+    }
+
     /// An app whose data directory is `dir/data` (which may already hold a site).
     pub async fn in_dir(dir: tempfile::TempDir, backend: &str) -> TestApp {
         let (database_url, pg_drop) = match backend {
@@ -262,4 +279,45 @@ pub fn http_get(addr: &str, path: &str) -> (u16, String) {
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     (status, body)
+}
+
+/// A database for CLI tests: the data directory's SQLite file, or a fresh
+/// PostgreSQL database whose URL the CLI gets in `FUPIN_DATABASE_URL`.
+pub struct Target {
+    /// The PostgreSQL URL, none for SQLite.
+    pub url: Option<String>,
+    pg_drop: Option<(String, String)>,
+}
+
+impl Target {
+    /// A fresh database on `backend`.
+    pub async fn new(backend: &str) -> Target {
+        if backend == "postgres" {
+            let (url, admin, name) = create_pg_database().await;
+            Target {
+                url: Some(url),
+                pg_drop: Some((admin, name)),
+            }
+        } else {
+            Target {
+                url: None,
+                pg_drop: None,
+            }
+        }
+    }
+
+    /// Drops the PostgreSQL database, if any.
+    pub async fn drop_database(self) {
+        if let Some((admin, name)) = &self.pg_drop {
+            drop_pg_database(admin, name).await;
+        }
+    }
+
+    /// Points a CLI command at this database.
+    pub fn apply(&self, cmd: &mut std::process::Command) {
+        match &self.url {
+            Some(url) => cmd.env("FUPIN_DATABASE_URL", url),
+            None => cmd.env_remove("FUPIN_DATABASE_URL"),
+        };
+    }
 }

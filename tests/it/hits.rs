@@ -1,7 +1,7 @@
 //! 点击数: counted in memory per request, shown at once, flushed in batches,
 //! and not lost when the server stops cleanly.
 
-use crate::harness::{Server, TestApp, backends, http_get};
+use crate::harness::{Server, Target, TestApp, backends, http_get};
 
 fn shown_hits(body: &str) -> i64 {
     let at = body.find("点击数:").expect("hit count shown") + "点击数:".len();
@@ -66,11 +66,25 @@ async fn views_are_counted_in_memory_then_flushed() {
     }
 }
 
-#[test]
-fn counts_survive_a_clean_shutdown() {
+#[tokio::test(flavor = "multi_thread")]
+async fn counts_survive_a_clean_shutdown() {
+    for backend in backends() {
+        let target = Target::new(backend).await;
+        counts_survive_on(&target);
+        target.drop_database().await;
+    }
+}
+
+fn counts_survive_on(target: &Target) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = Server::start(&data, &["--demo"]);
+    let env: Vec<(&str, &str)> = target
+        .url
+        .as_deref()
+        .map(|u| ("FUPIN_DATABASE_URL", u))
+        .into_iter()
+        .collect();
+    let server = Server::start_with(&data, &["--demo"], &env);
     let (status, home) = http_get(&server.addr, "/");
     assert_eq!(status, 200);
     let at = home.find("/a/").unwrap();
@@ -80,7 +94,7 @@ fn counts_survive_a_clean_shutdown() {
         assert_eq!(http_get(&server.addr, &href).0, 200);
     }
     assert!(server.stop().success(), "clean exit on SIGTERM");
-    let server = Server::start(&data, &[]);
+    let server = Server::start_with(&data, &[], &env);
     let after = shown_hits(&http_get(&server.addr, &href).1);
     assert_eq!(
         after,

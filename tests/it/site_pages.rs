@@ -80,33 +80,35 @@ async fn fresh_site_has_the_reference_structure() {
 
 #[tokio::test]
 async fn security_headers_on_every_response() {
-    let app = TestApp::new("sqlite").await;
-    for uri in [
-        "/",
-        "/c/fupin-yaowen/",
-        "/no/such/page",
-        "/rss.xml",
-        "/static/site.css",
-    ] {
-        let page = app.get(uri).await;
-        let csp = page.header("content-security-policy");
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        for uri in [
+            "/",
+            "/c/fupin-yaowen/",
+            "/no/such/page",
+            "/rss.xml",
+            "/static/site.css",
+        ] {
+            let page = app.get(uri).await;
+            let csp = page.header("content-security-policy");
+            assert!(
+                csp.contains("object-src 'none'")
+                    && csp.contains("base-uri 'none'")
+                    && csp.contains("frame-ancestors"),
+                "{uri}: {csp}"
+            );
+            assert!(!csp.contains("unsafe-inline"), "{uri}");
+            assert_eq!(page.header("x-content-type-options"), "nosniff", "{uri}");
+            assert!(!page.header("referrer-policy").is_empty(), "{uri}");
+        }
+        // No inline script anywhere in the pages.
+        let home = app.get("/").await;
         assert!(
-            csp.contains("object-src 'none'")
-                && csp.contains("base-uri 'none'")
-                && csp.contains("frame-ancestors"),
-            "{uri}: {csp}"
+            !home.body.contains("<script>") && !home.body.contains(" style=\""),
+            "inline script or style in the page"
         );
-        assert!(!csp.contains("unsafe-inline"), "{uri}");
-        assert_eq!(page.header("x-content-type-options"), "nosniff", "{uri}");
-        assert!(!page.header("referrer-policy").is_empty(), "{uri}");
+        app.finish().await;
     }
-    // No inline script anywhere in the pages.
-    let home = app.get("/").await;
-    assert!(
-        !home.body.contains("<script>") && !home.body.contains(" style=\""),
-        "inline script or style in the page"
-    );
-    app.finish().await;
 }
 
 #[tokio::test]
@@ -205,100 +207,108 @@ async fn demo_content_fills_channels_with_pagination_and_articles() {
 
 #[tokio::test]
 async fn single_pages_map_and_contact() {
-    let app = TestApp::new("sqlite").await;
-    for (uri, text) in [
-        ("/p/about.html", "关于我们"),
-        ("/p/jobs.html", "招聘启事"),
-        ("/p/copyright.html", "版权申明"),
-    ] {
-        let page = app.get(uri).await;
-        assert_eq!(page.status, StatusCode::OK, "{uri}");
-        assert!(page.element("main").contains(text), "{uri}");
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        for (uri, text) in [
+            ("/p/about.html", "关于我们"),
+            ("/p/jobs.html", "招聘启事"),
+            ("/p/copyright.html", "版权申明"),
+        ] {
+            let page = app.get(uri).await;
+            assert_eq!(page.status, StatusCode::OK, "{uri}");
+            assert!(page.element("main").contains(text), "{uri}");
+        }
+        let map = app.get("/map.html").await;
+        let main = map.element("main");
+        let (parent, child) = (
+            main.find("扶贫前沿").unwrap(),
+            main.find("地市联播").unwrap(),
+        );
+        assert!(parent < child);
+        for (name, _) in NAV {
+            assert!(main.contains(name), "map lacks {name}");
+        }
+        let contact = app.get("/contact.html").await;
+        assert!(contact.element("main").contains("020-37286668"));
+        assert!(
+            app.get("/").await.body.contains("href=\"/contact.html\""),
+            "秘书长信箱 leads to the contact page"
+        );
+        app.finish().await;
     }
-    let map = app.get("/map.html").await;
-    let main = map.element("main");
-    let (parent, child) = (
-        main.find("扶贫前沿").unwrap(),
-        main.find("地市联播").unwrap(),
-    );
-    assert!(parent < child);
-    for (name, _) in NAV {
-        assert!(main.contains(name), "map lacks {name}");
-    }
-    let contact = app.get("/contact.html").await;
-    assert!(contact.element("main").contains("020-37286668"));
-    assert!(
-        app.get("/").await.body.contains("href=\"/contact.html\""),
-        "秘书长信箱 leads to the contact page"
-    );
-    app.finish().await;
 }
 
 #[tokio::test]
 async fn feeds_sitemap_and_robots() {
-    let app = TestApp::new("sqlite").await;
-    fupin::demo::fill(&app.state.db).await.unwrap();
-    let rss = app.get("/rss.xml").await;
-    assert_eq!(rss.status, StatusCode::OK);
-    assert!(
-        rss.header("content-type")
-            .starts_with("application/rss+xml")
-    );
-    assert!(rss.body.contains("<rss version=\"2.0\">") && rss.body.matches("<item>").count() == 30);
-    assert!(
-        rss.body
-            .contains("http:&#x2f;&#x2f;portal.test&#x2f;a&#x2f;")
-            || rss.body.contains("http://portal.test/a/")
-    );
-    let channel = app.get("/c/dishi-lianbo/rss.xml").await;
-    assert_eq!(channel.body.matches("<item>").count(), 6);
-    assert_eq!(
-        app.get("/c/none/rss.xml").await.status,
-        StatusCode::NOT_FOUND
-    );
-    let sitemap = app.get("/sitemap.xml").await;
-    assert!(sitemap.body.contains("<urlset"));
-    let total = fupin::db::articles::count_all(&app.state.db).await.unwrap() as usize;
-    assert!(
-        sitemap.body.matches("<url>").count() > total,
-        "every article and channel listed"
-    );
-    let robots = app.get("/robots.txt").await;
-    assert!(
-        robots
-            .body
-            .contains("Sitemap: http://portal.test/sitemap.xml")
-    );
-    app.finish().await;
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        fupin::demo::fill(&app.state.db).await.unwrap();
+        let rss = app.get("/rss.xml").await;
+        assert_eq!(rss.status, StatusCode::OK);
+        assert!(
+            rss.header("content-type")
+                .starts_with("application/rss+xml")
+        );
+        assert!(
+            rss.body.contains("<rss version=\"2.0\">") && rss.body.matches("<item>").count() == 30
+        );
+        assert!(
+            rss.body
+                .contains("http:&#x2f;&#x2f;portal.test&#x2f;a&#x2f;")
+                || rss.body.contains("http://portal.test/a/")
+        );
+        let channel = app.get("/c/dishi-lianbo/rss.xml").await;
+        assert_eq!(channel.body.matches("<item>").count(), 6);
+        assert_eq!(
+            app.get("/c/none/rss.xml").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let sitemap = app.get("/sitemap.xml").await;
+        assert!(sitemap.body.contains("<urlset"));
+        let total = fupin::db::articles::count_all(&app.state.db).await.unwrap() as usize;
+        assert!(
+            sitemap.body.matches("<url>").count() > total,
+            "every article and channel listed"
+        );
+        let robots = app.get("/robots.txt").await;
+        assert!(
+            robots
+                .body
+                .contains("Sitemap: http://portal.test/sitemap.xml")
+        );
+        app.finish().await;
+    }
 }
 
 #[tokio::test]
 async fn font_switch_sets_a_cookie_and_returns() {
-    let app = TestApp::new("sqlite").await;
-    let r = app.get("/fontsize/l?back=%2Fc%2Fdishi-lianbo%2F").await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/c/dishi-lianbo/");
-    assert!(r.header("set-cookie").starts_with("fs=l;"));
-    for evil in [
-        "https://evil.example/",
-        "//evil.example/",
-        "/\\evil.example",
-        "javascript:alert(1)",
-    ] {
-        let r = app
-            .get(&format!("/fontsize/s?back={}", urlencode(evil)))
-            .await;
-        assert_eq!(location(&r), "/", "{evil} must not be followed");
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let r = app.get("/fontsize/l?back=%2Fc%2Fdishi-lianbo%2F").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/c/dishi-lianbo/");
+        assert!(r.header("set-cookie").starts_with("fs=l;"));
+        for evil in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "javascript:alert(1)",
+        ] {
+            let r = app
+                .get(&format!("/fontsize/s?back={}", urlencode(evil)))
+                .await;
+            assert_eq!(location(&r), "/", "{evil} must not be followed");
+        }
+        assert_eq!(app.get("/fontsize/x").await.status, StatusCode::NOT_FOUND);
+        let big = app.get_with("/", &[("cookie", "fs=l")]).await;
+        assert!(
+            big.body.contains("class=\"fs-l"),
+            "the page carries the chosen size"
+        );
+        let normal = app.get("/").await;
+        assert!(normal.body.contains("class=\"fs-m"));
+        app.finish().await;
     }
-    assert_eq!(app.get("/fontsize/x").await.status, StatusCode::NOT_FOUND);
-    let big = app.get_with("/", &[("cookie", "fs=l")]).await;
-    assert!(
-        big.body.contains("class=\"fs-l"),
-        "the page carries the chosen size"
-    );
-    let normal = app.get("/").await;
-    assert!(normal.body.contains("class=\"fs-m"));
-    app.finish().await;
 }
 
 fn urlencode(s: &str) -> String {
