@@ -276,63 +276,48 @@ pub async fn latest(db: &Db, flag: Flag, limit: i64) -> anyhow::Result<Vec<Artic
     summaries(rows)
 }
 
-/// The visible neighbours of an article in its channel, in list order:
-/// (the newer one, the older one).
-pub async fn neighbours(
-    db: &Db,
-    article: &Article,
-) -> anyhow::Result<(Option<ArticleSummary>, Option<ArticleSummary>)> {
-    let newer = format!(
-        "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id = $1
-           AND (published_at > $2 OR (published_at = $2 AND id > $3))
-         ORDER BY published_at ASC, id ASC LIMIT 1"
-    );
-    let older = format!(
-        "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id = $1
-           AND (published_at < $2 OR (published_at = $2 AND id < $3))
-         ORDER BY published_at DESC, id DESC LIMIT 1"
-    );
-    let mut out = Vec::with_capacity(2);
-    for sql in [newer, older] {
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(article.channel_id)
-            .bind(article.published_at)
-            .bind(article.id)
-            .fetch_optional(db.pool())
-            .await?;
-        out.push(row.as_ref().map(summary_from_row).transpose()?);
-    }
-    let older = out.pop().flatten();
-    let newer = out.pop().flatten();
-    Ok((newer, older))
-}
-
-/// Other visible articles of the same channel, nearest in time first
-/// (read as up to `limit` newer and `limit` older ones along the index).
-pub async fn related(
+/// The listed articles of the same channel nearest in time to `article`:
+/// up to `limit` newer ones (nearest first) and `limit` older ones (nearest
+/// first), read along the channel's time index in two queries. The first of
+/// each are the 上一篇/下一篇 neighbours; merged by distance they are the
+/// related articles.
+pub async fn around(
     db: &Db,
     article: &Article,
     limit: i64,
-) -> anyhow::Result<Vec<ArticleSummary>> {
-    let mut both = Vec::new();
+) -> anyhow::Result<(Vec<ArticleSummary>, Vec<ArticleSummary>)> {
+    let mut sides = Vec::with_capacity(2);
     for (cmp, order) in [(">", "ASC"), ("<", "DESC")] {
         let sql = format!(
-            "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id = $1 AND id <> $2
-               AND (published_at {cmp} $3 OR (published_at = $3 AND id {cmp} $2))
+            "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id = $1
+               AND (published_at {cmp} $2 OR (published_at = $2 AND id {cmp} $3))
              ORDER BY published_at {order}, id {order} LIMIT $4"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(article.channel_id)
-            .bind(article.id)
             .bind(article.published_at)
+            .bind(article.id)
             .bind(limit)
             .fetch_all(db.pool())
             .await?;
-        both.extend(summaries(rows)?);
+        sides.push(summaries(rows)?);
     }
+    let older = sides.pop().unwrap_or_default();
+    let newer = sides.pop().unwrap_or_default();
+    Ok((newer, older))
+}
+
+/// Merges the two sides of [`around`] into one list, nearest in time first.
+pub fn nearest(
+    article: &Article,
+    newer: &[ArticleSummary],
+    older: &[ArticleSummary],
+    limit: usize,
+) -> Vec<ArticleSummary> {
+    let mut both: Vec<ArticleSummary> = newer.iter().chain(older).cloned().collect();
     both.sort_by_key(|a| ((a.published_at - article.published_at).abs(), -a.id));
-    both.truncate(limit.max(0) as usize);
-    Ok(both)
+    both.truncate(limit);
+    both
 }
 
 /// Every visible article's id, channel and times, newest first (feeds, sitemap).

@@ -314,3 +314,58 @@ async fn font_switch_sets_a_cookie_and_returns() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn article_neighbours_follow_time_within_the_channel() {
+    use fupin::db::articles::{ArticleInput, insert_published};
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let channels = fupin::db::channels::list(&app.state.db).await.unwrap();
+        let (mine, other) = (channels[1].id, channels[2].id);
+        let t = fupin::db::now() - 10 * 86_400;
+        let mut ids = Vec::new();
+        for (i, (channel, title)) in [
+            (mine, "最早一篇"),
+            (other, "别的栏目"),
+            (mine, "中间一篇"),
+            (mine, "最新一篇"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let input = ArticleInput {
+                channel_id: *channel,
+                title: title.to_string(),
+                body_html: "<p>正文</p>".into(),
+                published_at: t + i as i64 * 86_400,
+                ..ArticleInput::default()
+            };
+            ids.push(insert_published(&app.state.db, &input).await.unwrap());
+        }
+        let page = app.get(&format!("/a/{}.html", ids[2])).await;
+        let pager = |body: &str, label: &str| -> String {
+            let at = body.find(&format!("{label}:</span>")).expect("pager entry");
+            let rest = &body[at..];
+            rest[..rest.find("</p>").unwrap()].to_string()
+        };
+        assert!(
+            pager(&page.body, "上一篇").contains("最早一篇"),
+            "{backend}: 上一篇 is the older one"
+        );
+        assert!(
+            pager(&page.body, "下一篇").contains("最新一篇"),
+            "{backend}: 下一篇 is the newer one"
+        );
+        assert!(
+            !page.body.contains("别的栏目"),
+            "{backend}: other channels stay out"
+        );
+        let first = app.get(&format!("/a/{}.html", ids[0])).await;
+        assert!(
+            pager(&first.body, "上一篇").contains("没有了"),
+            "{backend}: the oldest has no 上一篇"
+        );
+        assert!(pager(&first.body, "下一篇").contains("中间一篇"));
+        app.finish().await;
+    }
+}

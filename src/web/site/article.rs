@@ -74,8 +74,10 @@ pub async fn render_article(
         return Ok(None);
     };
     let data = SiteData::load(state).await?;
-    let (newer, older) = articles::neighbours(&state.db, &article).await?;
-    let related = articles::related(&state.db, &article, 6).await?;
+    let (newer_list, older_list) = articles::around(&state.db, &article, 6).await?;
+    let related = articles::nearest(&article, &newer_list, &older_list, 6);
+    let newer = newer_list.into_iter().next();
+    let older = older_list.into_iter().next();
     let channel = data.tree.get(article.channel_id).cloned();
     let (channel_name, channel_link) = channel
         .as_ref()
