@@ -28,6 +28,8 @@ pub struct AppState {
     pub instance: Arc<str>,
     /// The layout's data, cached per change number.
     pub site_cache: Arc<crate::web::site::layout::SiteCache>,
+    /// Rendered public pages.
+    pub page_cache: Arc<crate::web::cache::PageCache>,
     /// Whether responses name the instance (`X-Fupin-Instance`).
     pub announce_instance: bool,
 }
@@ -59,6 +61,7 @@ impl AppState {
             changes: Arc::new(crate::cluster::ChangeWatch::default()),
             instance: crate::cluster::new_instance_id().into(),
             site_cache: Arc::default(),
+            page_cache: Arc::default(),
             announce_instance: false,
         }
     }

@@ -28,6 +28,9 @@ pub struct Cli {
     /// Public address of the site, used in feeds, the sitemap and canonical links.
     #[arg(long, global = true, env = "FUPIN_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
+    /// Cache rendered public pages (`--page-cache false` turns it off, e.g. for benchmarks).
+    #[arg(long, global = true, env = "FUPIN_PAGE_CACHE", value_name = "BOOL")]
+    pub page_cache: Option<bool>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -121,6 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         database_url: cli.database_url,
         listen,
         base_url: cli.base_url,
+        page_cache: cli.page_cache,
     })?;
     match cli.command {
         Command::Serve {

@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub flush_seconds: Option<u64>,
     /// Folder whose templates override the built-in ones.
     pub theme_dir: Option<PathBuf>,
+    /// Cache rendered public pages (default true).
+    pub page_cache: Option<bool>,
 }
 
 /// The resolved settings.
@@ -44,6 +46,8 @@ pub struct Config {
     pub flush_seconds: u64,
     /// Theme folder.
     pub theme_dir: Option<PathBuf>,
+    /// Whether rendered public pages are cached.
+    pub page_cache: bool,
 }
 
 /// What the command line and environment said.
@@ -59,6 +63,8 @@ pub struct Overrides {
     pub listen: Option<String>,
     /// `--base-url` / `FUPIN_BASE_URL`.
     pub base_url: Option<String>,
+    /// `--page-cache` / `FUPIN_PAGE_CACHE`.
+    pub page_cache: Option<bool>,
 }
 
 /// The default data directory.
@@ -109,6 +115,7 @@ impl Config {
             base_url,
             flush_seconds,
             theme_dir: file.theme_dir,
+            page_cache: o.page_cache.or(file.page_cache).unwrap_or(true),
         })
     }
 }

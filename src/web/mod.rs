@@ -2,6 +2,7 @@
 //! (security headers, error pages in the site's layout) and the static
 //! assets. Public pages live in [`site`].
 
+pub mod cache;
 pub mod site;
 
 use axum::Router;
@@ -27,10 +28,22 @@ pub fn router(state: AppState) -> Router {
         .merge(site::router())
         .route("/static/{*file}", get(serve_asset))
         .fallback(site::misc::fallback)
+        // Inner to outer: error pages, the page cache, view counting (so
+        // cached views count), compression of what is not pre-compressed,
+        // security headers on everything.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             render_error_pages,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            cache::cache_pages,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_article_views,
+        ))
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), name_instance))
         .with_state(state)
@@ -55,6 +68,25 @@ async fn serve_asset(Path(file): Path<String>) -> Response {
         }
         None => crate::error::AppError::NotFound.into_response(),
     }
+}
+
+/// Counts a view of every article page answered with 200, whether it was
+/// rendered or served from the cache.
+async fn count_article_views(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let article = (request.method() == axum::http::Method::GET)
+        .then(|| site::article::article_id_of(request.uri().path()))
+        .flatten();
+    let response = next.run(request).await;
+    if let Some(id) = article
+        && (response.status() == StatusCode::OK || response.status() == StatusCode::NOT_MODIFIED)
+    {
+        state.hits.record(id);
+    }
+    response
 }
 
 /// Names the instance in a header when it was given a name.

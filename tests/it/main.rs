@@ -4,6 +4,7 @@
 mod harness;
 
 mod browser;
+mod cache;
 mod cli_import;
 mod cluster;
 mod deploy;

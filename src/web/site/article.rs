@@ -147,6 +147,14 @@ pub async fn render_article(
     )?))
 }
 
+/// The article id of an article address (`/a/{id}.html`).
+pub fn article_id_of(path: &str) -> Option<i64> {
+    path.strip_prefix("/a/")?
+        .strip_suffix(".html")?
+        .parse()
+        .ok()
+}
+
 async fn show_article(
     State(state): State<AppState>,
     Path(file): Path<String>,
@@ -159,6 +167,5 @@ async fn show_article(
     let html = render_article(&state, id, layout::font_size_of(&headers))
         .await?
         .ok_or(AppError::NotFound)?;
-    state.hits.record(id);
     Ok(Html(html))
 }
