@@ -28,6 +28,9 @@ pub struct Cli {
     /// Public address of the site, used in feeds, the sitemap and canonical links.
     #[arg(long, global = true, env = "FUPIN_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
+    /// Where the search box sends queries (an absolute address of the live site for exports).
+    #[arg(long, global = true, env = "FUPIN_SEARCH_URL", value_name = "URL")]
+    pub search_url: Option<String>,
     /// Cache rendered public pages (`--page-cache false` turns it off, e.g. for benchmarks).
     #[arg(long, global = true, env = "FUPIN_PAGE_CACHE", value_name = "BOOL")]
     pub page_cache: Option<bool>,
@@ -47,6 +50,9 @@ pub enum Command {
         /// A name for this instance, sent in an `X-Fupin-Instance` header (for load-balancer checks).
         #[arg(long, env = "FUPIN_INSTANCE", value_name = "NAME")]
         instance: Option<String>,
+        /// Keep a static export of the site in DIR current as content changes.
+        #[arg(long, env = "FUPIN_EXPORT_DIR", value_name = "DIR")]
+        export_dir: Option<PathBuf>,
         /// Also fill every channel with clearly labelled sample articles (once).
         #[arg(long, env = "FUPIN_DEMO", value_parser = clap::builder::FalseyValueParser::new())]
         demo: bool,
@@ -62,6 +68,15 @@ pub enum Command {
         /// Files and directories (searched recursively).
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+    },
+    /// Write the whole public site as static files.
+    Export {
+        /// Where the site appears (a symbolic link to the newest complete version).
+        #[arg(long, env = "FUPIN_OUT", value_name = "DIR")]
+        out: PathBuf,
+        /// Re-render only what changed since the last export into the same place.
+        #[arg(long, env = "FUPIN_INCREMENTAL", value_parser = clap::builder::FalseyValueParser::new())]
+        incremental: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -125,11 +140,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         listen,
         base_url: cli.base_url,
         page_cache: cli.page_cache,
+        search_url: cli.search_url,
     })?;
     match cli.command {
         Command::Serve {
             demo: fill,
             instance,
+            export_dir,
             ..
         } => {
             let db = open_db(&config).await?;
@@ -144,7 +161,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 state.instance = name.into();
                 state.announce_instance = true;
             }
+            let keeper = export_dir.map(|dir| crate::export::spawn_keeper(&state, dir));
             server::serve(state).await?;
+            if let Some(k) = keeper {
+                k.abort();
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -172,6 +193,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Export { out, incremental } => {
+            let db = open_db(&config).await?;
+            let state = AppState::new(db, config);
+            let start = std::time::Instant::now();
+            let options = crate::export::Options {
+                out,
+                incremental,
+                progress: std::io::stderr().is_terminal(),
+            };
+            let report = crate::export::run(&state, &options).await?;
+            println!(
+                "exported {} pages ({}), removed {}, in {:.2} s → {}",
+                report.rendered,
+                if report.full { "full" } else { "incremental" },
+                report.removed,
+                start.elapsed().as_secs_f64(),
+                report.version.display()
+            );
+            state.db.close().await;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
             let db = db::Db::connect(&config.database_url).await?;

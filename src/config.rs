@@ -29,6 +29,9 @@ pub struct FileConfig {
     pub theme_dir: Option<PathBuf>,
     /// Cache rendered public pages (default true).
     pub page_cache: Option<bool>,
+    /// Where the search box sends queries (default `/search`; an absolute
+    /// address of the live site for a static export).
+    pub search_url: Option<String>,
 }
 
 /// The resolved settings.
@@ -48,6 +51,8 @@ pub struct Config {
     pub theme_dir: Option<PathBuf>,
     /// Whether rendered public pages are cached.
     pub page_cache: bool,
+    /// Where the search box sends queries.
+    pub search_url: String,
 }
 
 /// What the command line and environment said.
@@ -65,6 +70,8 @@ pub struct Overrides {
     pub base_url: Option<String>,
     /// `--page-cache` / `FUPIN_PAGE_CACHE`.
     pub page_cache: Option<bool>,
+    /// `--search-url` / `FUPIN_SEARCH_URL`.
+    pub search_url: Option<String>,
 }
 
 /// The default data directory.
@@ -116,6 +123,10 @@ impl Config {
             flush_seconds,
             theme_dir: file.theme_dir,
             page_cache: o.page_cache.or(file.page_cache).unwrap_or(true),
+            search_url: o
+                .search_url
+                .or(file.search_url)
+                .unwrap_or_else(|| "/search".to_string()),
         })
     }
 }

@@ -573,3 +573,14 @@ pub async fn set_status(db: &Db, id: i64, status: Status, published_at: i64) -> 
     .await?;
     Ok(())
 }
+
+/// Every listed article as (id, channel), newest first (for the export).
+pub async fn listed_ids(db: &Db) -> anyhow::Result<Vec<(i64, i64)>> {
+    let sql = format!(
+        "SELECT id, channel_id FROM articles WHERE {LISTED} ORDER BY published_at DESC, id DESC"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("channel_id")?)))
+        .collect()
+}

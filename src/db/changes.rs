@@ -63,3 +63,24 @@ pub async fn prune(db: &Db, before: i64) -> anyhow::Result<u64> {
         .rows_affected();
     Ok(a + b)
 }
+
+/// The changes logged after `since`: (entity, entity id), oldest first.
+pub async fn since(db: &Db, since: i64) -> anyhow::Result<Vec<(String, Option<i64>)>> {
+    let rows = sqlx::query("SELECT entity, entity_id FROM site_changes WHERE id > $1 ORDER BY id")
+        .bind(since)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("entity")?, r.try_get("entity_id")?)))
+        .collect()
+}
+
+/// The oldest change number still in the log (0 when empty).
+pub async fn oldest(db: &Db) -> anyhow::Result<i64> {
+    Ok(
+        sqlx::query("SELECT COALESCE(MIN(id), 0) AS n FROM site_changes")
+            .fetch_one(db.pool())
+            .await?
+            .try_get("n")?,
+    )
+}

@@ -8,5 +8,6 @@ mod cache;
 mod cli_import;
 mod cluster;
 mod deploy;
+mod export;
 mod hits;
 mod site_pages;

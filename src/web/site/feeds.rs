@@ -184,10 +184,16 @@ async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
     ))
 }
 
-async fn robots(State(state): State<AppState>) -> Response {
+/// The text of `robots.txt`.
+pub fn robots_txt(state: &AppState) -> String {
     let base = state.config.base_url.trim_end_matches('/');
-    let body = format!(
-        "User-agent: *\nDisallow: /admin/\nDisallow: /fontsize/\nSitemap: {base}/sitemap.xml\n"
-    );
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+    format!("User-agent: *\nDisallow: /admin/\nDisallow: /fontsize/\nSitemap: {base}/sitemap.xml\n")
+}
+
+async fn robots(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        robots_txt(&state),
+    )
+        .into_response()
 }

@@ -181,6 +181,8 @@ pub struct Layout {
     pub mailbox_url: String,
     /// The header search box's value.
     pub search_query: String,
+    /// Where the header search box sends the query.
+    pub search_url: String,
     /// Footer 流量统计, when counted.
     pub visits: Option<Visits>,
 }
@@ -362,6 +364,7 @@ pub fn build(state: &AppState, data: &SiteData, meta: PageMeta, font_size: &'sta
         },
         mailbox_url: "/contact.html".into(),
         search_query: String::new(),
+        search_url: state.config.search_url.clone(),
         visits: None,
     }
 }

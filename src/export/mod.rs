@@ -1,0 +1,464 @@
+//! `fupin export`: the whole public site as static files, with the same HTML
+//! as the live pages (the same render functions produce both).
+//!
+//! The site is written into a new version folder next to the output and the
+//! output path is a symbolic link that is switched to it with one atomic
+//! rename, so whoever serves the output sees a complete old or a complete
+//! new site, never a half-written one. An incremental export starts from
+//! hard links to the previous version and re-renders only what the changes
+//! logged since then can have touched: a changed article, the articles
+//! within its related/上一篇/下一篇 window, its channel's pages, the home
+//! page, feeds and sitemap; any change to channels, single pages,
+//! announcements or settings (which every page shows) re-renders all.
+//! Files of pages that no longer exist are removed.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::db::{self, articles};
+use crate::web::site::channel::PER_PAGE;
+use crate::web::site::layout::SiteData;
+use crate::web::site::{article, channel, feeds, home, misc};
+
+/// How to export.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Where the site appears (a symbolic link to the current version).
+    pub out: PathBuf,
+    /// Re-render only what changed since the last export into `out`.
+    pub incremental: bool,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// What an export did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Pages rendered.
+    pub rendered: usize,
+    /// Files removed because their page no longer exists.
+    pub removed: usize,
+    /// Whether everything was rendered.
+    pub full: bool,
+    /// The version folder now published.
+    pub version: PathBuf,
+}
+
+/// Written into every version: the change number it shows.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stamp {
+    seq: i64,
+}
+
+const STAMP: &str = ".fupin-export.json";
+
+/// One page of the site.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Page {
+    Home,
+    Map,
+    Contact,
+    Single(String),
+    Channel(String, i64),
+    Article(i64),
+    SiteFeed,
+    ChannelFeed(String),
+    Sitemap,
+    Robots,
+}
+
+impl Page {
+    /// The file of the page inside the export.
+    fn file(&self) -> String {
+        match self {
+            Page::Home => "index.html".into(),
+            Page::Map => "map.html".into(),
+            Page::Contact => "contact.html".into(),
+            Page::Single(slug) => format!("p/{slug}.html"),
+            Page::Channel(slug, 1) => format!("c/{slug}/index.html"),
+            Page::Channel(slug, n) => format!("c/{slug}/page/{n}/index.html"),
+            Page::Article(id) => format!("a/{id}.html"),
+            Page::SiteFeed => "rss.xml".into(),
+            Page::ChannelFeed(slug) => format!("c/{slug}/rss.xml"),
+            Page::Sitemap => "sitemap.xml".into(),
+            Page::Robots => "robots.txt".into(),
+        }
+    }
+}
+
+async fn render(state: &AppState, page: &Page) -> anyhow::Result<Option<String>> {
+    let font = "m";
+    let out = match page {
+        Page::Home => Some(home::render_home(state, font).await?),
+        Page::Map => Some(misc::render_map(state, font).await?),
+        Page::Contact => Some(misc::render_contact(state, font).await?),
+        Page::Single(slug) => misc::render_page(state, slug, font).await?,
+        Page::Channel(slug, n) => channel::render_channel(state, slug, *n, font).await?,
+        Page::Article(id) => article::render_article(state, *id, font).await?,
+        Page::SiteFeed => feeds::render_feed(state, None).await?,
+        Page::ChannelFeed(slug) => feeds::render_feed(state, Some(slug)).await?,
+        Page::Sitemap => Some(feeds::render_sitemap(state).await?),
+        Page::Robots => Some(feeds::robots_txt(state)),
+    };
+    Ok(out)
+}
+
+/// Every page of the site as it is now.
+async fn all_pages(
+    state: &AppState,
+    data: &SiteData,
+) -> anyhow::Result<(Vec<Page>, Vec<(i64, i64)>)> {
+    let mut pages = vec![
+        Page::Home,
+        Page::Map,
+        Page::Contact,
+        Page::SiteFeed,
+        Page::Sitemap,
+        Page::Robots,
+    ];
+    pages.extend(
+        data.pages
+            .iter()
+            .filter(|p| p.slug != "contact")
+            .map(|p| Page::Single(p.slug.clone())),
+    );
+    for c in data.tree.all() {
+        let n = articles::count_in_channels(&state.db, &data.tree.with_descendants(c.id)).await?;
+        let total = ((n + PER_PAGE - 1) / PER_PAGE).max(1);
+        pages.extend((1..=total).map(|i| Page::Channel(c.slug.clone(), i)));
+        pages.push(Page::ChannelFeed(c.slug.clone()));
+    }
+    let listed = articles::listed_ids(&state.db).await?;
+    pages.extend(listed.iter().map(|(id, _)| Page::Article(*id)));
+    Ok((pages, listed))
+}
+
+/// The pages an incremental export must re-render for the changes since
+/// `since`, or `None` when everything must be.
+async fn touched(
+    state: &AppState,
+    data: &SiteData,
+    since: i64,
+    listed: &[(i64, i64)],
+) -> anyhow::Result<Option<BTreeSet<Page>>> {
+    if since < db::changes::oldest(&state.db).await? - 1 {
+        return Ok(None); // the log was pruned past the last export
+    }
+    let changes = db::changes::since(&state.db, since).await?;
+    let mut set = BTreeSet::new();
+    let channel_of: std::collections::HashMap<i64, i64> = listed.iter().copied().collect();
+    let mut channels = HashSet::new();
+    for (entity, id) in changes {
+        match (entity.as_str(), id) {
+            ("article", Some(id)) => {
+                set.insert(Page::Article(id));
+                let current = match channel_of.get(&id) {
+                    Some(c) => Some(*c),
+                    None => articles::get(&state.db, id).await?.map(|a| a.channel_id),
+                };
+                if let Some(channel) = current {
+                    channels.insert(channel);
+                    if let Some(a) = articles::get(&state.db, id).await? {
+                        let (newer, older) = articles::around(&state.db, &a, 6).await?;
+                        set.extend(
+                            newer
+                                .iter()
+                                .chain(older.iter())
+                                .map(|x| Page::Article(x.id)),
+                        );
+                    }
+                }
+            }
+            ("article" | "pages_search" | "search", _) => {}
+            _ => return Ok(None),
+        }
+    }
+    if set.is_empty() {
+        return Ok(Some(set));
+    }
+    for channel in channels {
+        for c in data.tree.ancestry(channel) {
+            let n =
+                articles::count_in_channels(&state.db, &data.tree.with_descendants(c.id)).await?;
+            let total = ((n + PER_PAGE - 1) / PER_PAGE).max(1);
+            set.extend((1..=total).map(|i| Page::Channel(c.slug.clone(), i)));
+            set.insert(Page::ChannelFeed(c.slug.clone()));
+        }
+    }
+    set.extend([Page::Home, Page::SiteFeed, Page::Sitemap]);
+    Ok(Some(set))
+}
+
+fn versions_dir(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "site".into());
+    out.with_file_name(format!(".{name}.versions"))
+}
+
+/// Hard-links (or copies) every file of `from` into `to`.
+fn link_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let target = to.join(path.strip_prefix(from)?);
+            if entry.file_type()?.is_dir() {
+                std::fs::create_dir_all(&target)?;
+                stack.push(path);
+            } else if std::fs::hard_link(&path, &target).is_err() {
+                std::fs::copy(&path, &target)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file without touching the inode another version may share.
+fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let path = root.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let _ = std::fs::remove_file(&path);
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Renders the site into `options.out`.
+pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> {
+    let out = &options.out;
+    if out.exists() && !out.is_symlink() {
+        bail!(
+            "{} exists and is not an export (exports are published as a symbolic link to a version folder); \
+             choose another path or remove it",
+            out.display()
+        );
+    }
+    let versions = versions_dir(out);
+    std::fs::create_dir_all(&versions)
+        .with_context(|| format!("cannot create {}", versions.display()))?;
+    state.changes.poll(&state.db).await?;
+    let seq = state.changes.current();
+    let data = SiteData::load(state).await?;
+    let (pages, listed) = all_pages(state, &data).await?;
+
+    let previous = std::fs::read_link(out).ok().map(|p| {
+        if p.is_absolute() {
+            p
+        } else {
+            out.with_file_name(p)
+        }
+    });
+    let previous_stamp: Option<Stamp> = previous
+        .as_ref()
+        .and_then(|p| std::fs::read(p.join(STAMP)).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let stamp_nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let version = versions.join(format!("v{stamp_nanos}-{}", std::process::id()));
+    std::fs::create_dir_all(&version)?;
+
+    let mut plan: Option<BTreeSet<Page>> = None;
+    if options.incremental
+        && let (Some(prev), Some(stamp)) = (&previous, &previous_stamp)
+    {
+        plan = touched(state, &data, stamp.seq, &listed).await?;
+        if plan.is_some() {
+            link_tree(prev, &version).context("cannot start from the previous export")?;
+        }
+    }
+    let full = plan.is_none();
+    let todo: Vec<Page> = match plan {
+        Some(set) => set.into_iter().collect(),
+        None => pages.clone(),
+    };
+
+    let bar = options.progress.then(|| {
+        let bar = indicatif::ProgressBar::new(todo.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let (rendered, gone) = render_all(state, &version, todo, bar.as_ref()).await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+
+    // Files of pages that no longer exist go away.
+    let expected: HashSet<String> = pages.iter().map(Page::file).collect();
+    let removed = gone + remove_stale(&version, &expected)?;
+    for asset in crate::assets::all() {
+        write_file(&version, &format!("static/{}", asset.hashed), asset.bytes)?;
+        write_file(&version, &format!("static/{}", asset.name), asset.bytes)?;
+    }
+    let media_from = state.config.data_dir.join("media");
+    crate::media_dir::copy_tree(&media_from, &version.join("media"))?;
+    write_file(&version, STAMP, &serde_json::to_vec(&Stamp { seq })?)?;
+
+    // Publish: a new link renamed over the old one is atomic.
+    let link_tmp = out.with_file_name(format!(
+        ".{}.link-{}",
+        out.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&link_tmp);
+    std::os::unix::fs::symlink(&version, &link_tmp).context("cannot create the publishing link")?;
+    std::fs::rename(&link_tmp, out).with_context(|| format!("cannot publish {}", out.display()))?;
+    // Keep the previous version (someone may still be reading it); drop older.
+    if let Ok(entries) = std::fs::read_dir(&versions) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p != version && Some(&p) != previous.as_ref() {
+                let _ = std::fs::remove_dir_all(&p);
+            }
+        }
+    }
+    Ok(Report {
+        rendered,
+        removed,
+        full,
+        version,
+    })
+}
+
+/// Renders the pages with a few workers; returns (rendered, removed): a
+/// page that no longer exists has its file removed.
+async fn render_all(
+    state: &AppState,
+    root: &Path,
+    todo: Vec<Page>,
+    bar: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<(usize, usize)> {
+    let todo = Arc::new(std::sync::Mutex::new(todo));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (state, root, todo) = (state.clone(), root.to_path_buf(), todo.clone());
+        let bar = bar.cloned();
+        set.spawn(async move {
+            let (mut n, mut gone) = (0usize, 0usize);
+            loop {
+                let next = todo.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let Some(page) = next else { break };
+                match render(&state, &page).await? {
+                    Some(html) => {
+                        write_file(&root, &page.file(), html.as_bytes())?;
+                        n += 1;
+                    }
+                    None => {
+                        if std::fs::remove_file(root.join(page.file())).is_ok() {
+                            gone += 1;
+                        }
+                    }
+                }
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+            }
+            anyhow::Ok((n, gone))
+        });
+    }
+    let (mut total, mut removed) = (0, 0);
+    while let Some(done) = set.join_next().await {
+        let (n, gone) = done.context("an export worker stopped")??;
+        total += n;
+        removed += gone;
+    }
+    Ok((total, removed))
+}
+
+fn remove_stale(root: &Path, expected: &HashSet<String>) -> anyhow::Result<usize> {
+    let mut removed = 0;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(root)?
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel == "static"
+                || rel == "media"
+                || rel.starts_with("static/")
+                || rel.starts_with("media/")
+                || rel == STAMP
+            {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                stack.push(path);
+            } else if !expected.contains(&rel) {
+                std::fs::remove_file(&path)?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// Keeps an export current: re-exports incrementally whenever the change
+/// number moves (`fupin serve --export-dir`).
+pub fn spawn_keeper(state: &AppState, out: PathBuf) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut rx = state.changes.subscribe();
+        let options = Options {
+            out,
+            incremental: true,
+            progress: false,
+        };
+        loop {
+            match run(&state, &options).await {
+                Ok(r) => tracing::info!(
+                    rendered = r.rendered,
+                    removed = r.removed,
+                    full = r.full,
+                    "export updated"
+                ),
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "export not updated"),
+            }
+            if rx.changed().await.is_err() {
+                break;
+            }
+            // Let a burst of changes settle into one export.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_map_to_files_that_serve_their_addresses() {
+        assert_eq!(Page::Home.file(), "index.html");
+        assert_eq!(
+            Page::Channel("dishi-lianbo".into(), 1).file(),
+            "c/dishi-lianbo/index.html"
+        );
+        assert_eq!(
+            Page::Channel("dishi-lianbo".into(), 3).file(),
+            "c/dishi-lianbo/page/3/index.html"
+        );
+        assert_eq!(Page::Article(42).file(), "a/42.html");
+        assert_eq!(Page::Single("about".into()).file(), "p/about.html");
+        assert_eq!(
+            crate::web::site::layout::channel_url("x", 3),
+            "/c/x/page/3/"
+        );
+    }
+}

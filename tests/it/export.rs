@@ -1,0 +1,211 @@
+//! `fupin export` (issue 7): the same HTML as the live pages, a configurable
+//! search address, atomic publication, incremental re-exports that touch
+//! only what changed, and `serve --export-dir` keeping an export current.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fupin::db::articles::{self, Status};
+use fupin::export::{Options, run};
+
+use crate::harness::{Server, TestApp, backends, http_get};
+
+fn read(root: &Path, rel: &str) -> String {
+    std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_matches_live_pages_and_updates_incrementally() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        fupin::demo::fill(&app.state.db).await.unwrap();
+        let out = app.dir.path().join("site");
+        let report = run(
+            &app.state,
+            &Options {
+                out: out.clone(),
+                incremental: false,
+                progress: false,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            report.full && report.rendered > 100,
+            "{backend}: {report:?}"
+        );
+        let list = articles::listed_ids(&app.state.db).await.unwrap();
+        let (id, _) = list[list.len() / 2];
+        for (uri, file) in [
+            ("/".to_string(), "index.html".to_string()),
+            (
+                "/c/fupin-yaowen/".into(),
+                "c/fupin-yaowen/index.html".into(),
+            ),
+            (
+                "/c/fupin-yaowen/page/2/".into(),
+                "c/fupin-yaowen/page/2/index.html".into(),
+            ),
+            (format!("/a/{id}.html"), format!("a/{id}.html")),
+            ("/map.html".into(), "map.html".into()),
+            ("/p/about.html".into(), "p/about.html".into()),
+            ("/rss.xml".into(), "rss.xml".into()),
+            ("/sitemap.xml".into(), "sitemap.xml".into()),
+        ] {
+            assert_eq!(
+                read(&out, &file),
+                app.get(&uri).await.body,
+                "{backend}: {file} differs from {uri}"
+            );
+        }
+        let css = fupin::assets::url("site.css");
+        assert!(
+            out.join(css.trim_start_matches('/')).is_file(),
+            "hashed assets are exported"
+        );
+
+        // One article changes: few pages are rendered again, the old version stays whole.
+        let old_version = std::fs::read_link(&out).unwrap();
+        let article = articles::get(&app.state.db, id).await.unwrap().unwrap();
+        sqlx::query("UPDATE articles SET title = $1 WHERE id = $2")
+            .bind("导出后修改的标题")
+            .bind(id)
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+        let start = Instant::now();
+        let report = run(
+            &app.state,
+            &Options {
+                out: out.clone(),
+                incremental: true,
+                progress: false,
+            },
+        )
+        .await
+        .unwrap();
+        let took = start.elapsed();
+        assert!(
+            !report.full && report.rendered < 40,
+            "{backend}: {report:?}"
+        );
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        assert!(read(&out, &format!("a/{id}.html")).contains("导出后修改的标题"));
+        assert!(
+            read(&out, "index.html").contains("导出后修改的标题")
+                || !app.get("/").await.body.contains("导出后修改的标题")
+        );
+        assert_eq!(
+            read(&out, &format!("a/{id}.html")),
+            app.get(&format!("/a/{id}.html")).await.body
+        );
+        let (newer, older) = articles::around(&app.state.db, &article, 1).await.unwrap();
+        for n in newer.iter().chain(older.iter()) {
+            assert!(
+                read(&out, &format!("a/{}.html", n.id)).contains("导出后修改的标题"),
+                "neighbour {} shows the new title",
+                n.id
+            );
+        }
+        assert!(
+            read(&old_version, &format!("a/{id}.html")).contains(&article.title),
+            "the previous version was not modified"
+        );
+
+        // A trashed article's page disappears.
+        articles::set_status(&app.state.db, id, Status::Trashed, article.published_at)
+            .await
+            .unwrap();
+        let report = run(
+            &app.state,
+            &Options {
+                out: out.clone(),
+                incremental: true,
+                progress: false,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(report.removed >= 1, "{report:?}");
+        assert!(!out.join(format!("a/{id}.html")).exists());
+        app.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exported_search_box_points_to_the_live_site() {
+    let app = TestApp::new("sqlite").await;
+    let mut config = (*app.state.config).clone();
+    config.search_url = "https://www.example.org/search".into();
+    let state = fupin::app::AppState::new(app.state.db.clone(), config);
+    let out = app.dir.path().join("site");
+    run(
+        &state,
+        &Options {
+            out: out.clone(),
+            incremental: false,
+            progress: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(read(&out, "index.html").contains("action=\"https://www.example.org/search\""));
+    // A real directory in the way is refused, not overwritten.
+    let blocked = app.dir.path().join("blocked");
+    std::fs::create_dir_all(&blocked).unwrap();
+    std::fs::write(blocked.join("keep.txt"), "x").unwrap();
+    let err = run(
+        &state,
+        &Options {
+            out: blocked.clone(),
+            incremental: false,
+            progress: false,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("not an export"));
+    assert!(blocked.join("keep.txt").exists());
+    app.finish().await;
+}
+
+#[test]
+fn serve_keeps_an_export_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = dir.path().join("public");
+    let server = Server::start(&data, &["--demo", "--export-dir", out.to_str().unwrap()]);
+    let start = Instant::now();
+    while !out.join("index.html").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no export appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let page = dir.path().join("page.txt");
+    std::fs::write(&page, "当前位置:首页->>协会新闻\n导出跟随的新稿件\n加入时间:2021-3-4 来源:测试\n\n\u{a0}\u{a0}正文内容。\n\n欢迎访问广东扶贫网\n").unwrap();
+    let outp = std::process::Command::new(env!("CARGO_BIN_EXE_fupin"))
+        .env("FUPIN_DATA", &data)
+        .env_remove("FUPIN_DATABASE_URL")
+        .args(["import", "--json"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&outp.stdout).unwrap();
+    let href = report[0]["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches('/')
+        .to_string();
+    let start = Instant::now();
+    while !out.join(&href).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the export did not follow the import"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(http_get(&server.addr, &format!("/{href}")).0, 200);
+    server.stop();
+}
