@@ -197,6 +197,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export { out, incremental } => {
             let db = open_db(&config).await?;
             let state = AppState::new(db, config);
+            // One consistent snapshot: the layout's data is read once.
+            state.changes.pin(&state.db).await?;
             let start = std::time::Instant::now();
             let options = crate::export::Options {
                 out,

@@ -59,6 +59,14 @@ impl ChangeWatch {
         self.tx.subscribe()
     }
 
+    /// Marks the number as current for a one-shot batch (an export) that
+    /// reads one consistent snapshot and needs no watcher.
+    pub async fn pin(&self, db: &Db) -> anyhow::Result<()> {
+        self.poll(db).await?;
+        self.live.store(true, Ordering::Release);
+        Ok(())
+    }
+
     /// Reads the change log once; true when something changed since the
     /// last poll.
     pub async fn poll(&self, db: &Db) -> anyhow::Result<bool> {

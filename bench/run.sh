@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The speed benchmark of issue 7, in one command:
+#
+#   bash bench/run.sh            # 10k and 100k articles
+#   bash bench/run.sh 10000      # one size
+#
+# On a fresh machine it installs wrk, nginx, hyperfine and hugo from Debian's
+# packages and oha from crates.io, builds fupin in release mode, generates a
+# site of N articles, and prints side by side: the article page, the home
+# page and a channel page 50 pages deep served by fupin (page cache on and
+# off) against nginx serving fupin's own export of the same pages (requests
+# per second and p99 at 64 connections, and the ratio fupin/nginx); the
+# export time of the whole site against Hugo building the same articles
+# from Markdown; the time to re-export one changed article; and the
+# server's memory idle and under load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("${@:-10000 100000}")
+[ $# -gt 0 ] || sizes=(10000 100000)
+duration=${BENCH_SECONDS:-10}
+
+need=()
+for tool in wrk hyperfine hugo; do command -v $tool >/dev/null || need+=($tool); done
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v oha >/dev/null || cargo install oha --locked -q
+cargo build --release -q
+bin=$PWD/target/release/fupin
+root=$(mktemp -d /tmp/fupin-bench.XXXXXX)
+cleanup() {
+  [ -f "$root/nginx.pid" ] && /usr/sbin/nginx -p "$root" -c "$root/nginx.conf" -s quit 2>/dev/null || true
+  kill $(jobs -p) 2>/dev/null || true
+  rm -rf "$root"
+}
+trap cleanup EXIT
+
+rss() { awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$1/status"; }
+wrk_run() { # url -> "rps p99"
+  wrk -t2 -c64 -d"${duration}s" --latency "$1" >"$root/wrk.txt"
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$root/wrk.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$root/wrk.txt")
+  echo "$rps $p99"
+}
+start_fupin() { # data port cache
+  FUPIN_DATA=$1 FUPIN_LOG=warn "$bin" --page-cache "$3" serve --listen "127.0.0.1:$2" >"$root/serve-$2.log" 2>&1 &
+  echo $! >"$root/serve-$2.pid"
+  for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$2/" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "fupin did not start" >&2; exit 1
+}
+stop_fupin() { kill "$(cat "$root/serve-$1.pid")"; wait "$(cat "$root/serve-$1.pid")" 2>/dev/null || true; }
+
+for n in "${sizes[@]}"; do
+  echo "=== $n articles ==="
+  dir=$root/n$n
+  mkdir -p "$dir"
+  cp -r bench/hugo-site "$dir/hugo"
+  python3 bench/gen.py "$n" "$dir/pages" "$dir/hugo/content"
+  t0=$(date +%s.%N)
+  FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" import "$dir/pages" | tail -1
+  echo "import: $(echo "$(date +%s.%N) - $t0" | bc) s"
+
+  # Export against Hugo, same articles.
+  hyperfine -r 2 --export-json "$dir/hf.json" \
+    -p "rm -rf $dir/out $dir/.out.versions" "FUPIN_DATA=$dir/data FUPIN_LOG=warn $bin export --out $dir/out" \
+    -p "rm -rf $dir/hugo/public" "hugo --quiet -s $dir/hugo" 2>&1 | grep -E "Time|±|export|hugo" || true
+  python3 - "$dir/hf.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+f, h = r[0]["mean"], r[1]["mean"]
+print(f"export: fupin {f:.2f} s, hugo {h:.2f} s, fupin/hugo {f / h:.2f}")
+PY
+  FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" export --out "$dir/out" >/dev/null
+  one=$(ls "$dir/pages" | head -1)
+  sed -i 's/第0次帮扶简报/第0次帮扶简报（修订）/' "$dir/pages/$one"
+  FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" import "$dir/pages/$one" >/dev/null
+  t0=$(date +%s.%N)
+  FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" export --out "$dir/out" --incremental
+  echo "one changed article re-exported in $(echo "$(date +%s.%N) - $t0" | bc) s"
+
+  # nginx serving the export.
+  sed -e "s#@ROOT@#$dir/out#g" -e "s#@DIR@#$root#g" bench/nginx-static.conf.in >"$root/nginx.conf"
+  mkdir -p "$root/tmp"
+  /usr/sbin/nginx -p "$root" -c "$root/nginx.conf"
+  article=$(( n / 2 ))
+  paths=("/a/$article.html" "/" "/c/dishi-lianbo/page/50/")
+
+  start_fupin "$dir/data" 18080 true
+  pid=$(cat "$root/serve-18080.pid")
+  sleep 1
+  echo "memory idle: $(rss "$pid")"
+  printf '%-26s %22s %22s %22s %8s %8s\n' page "fupin cached" "fupin uncached" "nginx (export)" cached uncached
+  declare -A cached
+  for p in "${paths[@]}"; do cached[$p]=$(wrk_run "http://127.0.0.1:18080$p"); done
+  oha -z "${duration}s" -c 64 --no-tui "http://127.0.0.1:18080/a/$article.html" >/dev/null 2>&1 &
+  sleep "$((duration / 2))"; echo "memory under load: $(rss "$pid")"; wait $! || true
+  stop_fupin 18080
+  start_fupin "$dir/data" 18081 false
+  declare -A uncached
+  for p in "${paths[@]}"; do uncached[$p]=$(wrk_run "http://127.0.0.1:18081$p"); done
+  stop_fupin 18081
+  for p in "${paths[@]}"; do
+    ng=$(wrk_run "http://127.0.0.1:18090$p")
+    read -r crps cp99 <<<"${cached[$p]}"; read -r urps up99 <<<"${uncached[$p]}"; read -r nrps np99 <<<"$ng"
+    printf '%-26s %12s/s p99 %-6s %12s/s p99 %-6s %12s/s p99 %-6s %7.2fx %7.2fx\n' "$p" "$crps" "$cp99" "$urps" "$up99" "$nrps" "$np99" \
+      "$(echo "$crps / $nrps" | bc -l)" "$(echo "$urps / $nrps" | bc -l)"
+  done
+  /usr/sbin/nginx -p "$root" -c "$root/nginx.conf" -s quit
+  rm -f "$root/nginx.pid"
+  unset cached uncached
+done
