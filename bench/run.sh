@@ -20,7 +20,7 @@ sizes=("${@:-10000 100000}")
 duration=${BENCH_SECONDS:-10}
 
 need=()
-for tool in wrk hyperfine hugo; do command -v $tool >/dev/null || need+=($tool); done
+for tool in wrk hyperfine hugo bc; do command -v $tool >/dev/null || need+=($tool); done
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
