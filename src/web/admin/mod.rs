@@ -17,6 +17,7 @@ pub mod account;
 pub mod announcements;
 pub mod articles;
 pub mod audit;
+mod body_diff;
 pub mod channels;
 pub mod dashboard;
 pub mod editor;
