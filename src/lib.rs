@@ -14,6 +14,7 @@ pub mod error;
 pub mod hits;
 pub mod html;
 pub mod import;
+pub mod media;
 pub mod render;
 pub mod server;
 pub mod web;

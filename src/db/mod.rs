@@ -9,6 +9,7 @@
 pub mod announcements;
 pub mod articles;
 pub mod channels;
+pub mod media;
 mod migrate;
 pub mod pages;
 pub mod seed;

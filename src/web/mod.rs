@@ -2,6 +2,7 @@
 //! (security headers, error pages in the site's layout) and the static
 //! assets. Public pages live in [`site`].
 
+pub mod media;
 pub mod site;
 
 use axum::Router;
@@ -25,6 +26,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(site::router())
+        .merge(media::router())
         .route("/static/{*file}", get(serve_asset))
         .fallback(site::misc::fallback)
         .layer(middleware::from_fn_with_state(
