@@ -208,7 +208,10 @@ pub async fn list(
         .fetch_one(db.pool())
         .await?
         .try_get("n")?;
-    Ok((rows.iter().map(from_row).collect::<anyhow::Result<_>>()?, total))
+    Ok((
+        rows.iter().map(from_row).collect::<anyhow::Result<_>>()?,
+        total,
+    ))
 }
 
 /// Deletes a row and returns it, so the caller can remove its files.

@@ -161,11 +161,12 @@ pub async fn store(
                 thumb_width: limits.thumb_width,
             };
             let _permit = DECODING.acquire().await.context("decoder pool closed")?;
-            let encoded =
-                tokio::task::spawn_blocking(move || picture::reencode(&bytes, format, pixel_limits))
-                    .await
-                    .context("image task failed")?
-                    .map_err(UploadError::Refused)?;
+            let encoded = tokio::task::spawn_blocking(move || {
+                picture::reencode(&bytes, format, pixel_limits)
+            })
+            .await
+            .context("image task failed")?
+            .map_err(UploadError::Refused)?;
             let dimensions = Some((encoded.width, encoded.height));
             (
                 Kind::Image,
@@ -196,7 +197,11 @@ pub async fn store(
             (Kind::Attachment, bytes, None, ext, mime, None)
         }
     };
-    let fallback = if kind == Kind::Image { "图片" } else { "附件" };
+    let fallback = if kind == Kind::Image {
+        "图片"
+    } else {
+        "附件"
+    };
     let display = names::display_name(&cleaned, &ext, fallback);
     let (stored_path, thumb_path) = names::generate(&ext)?;
     let root = media_dir(data_dir);

@@ -103,8 +103,11 @@ pub(crate) fn reencode(
                 .encode(rgb.as_raw(), pw, ph, ExtendedColorType::Rgb8)
                 .map_err(failed)?;
         } else {
-            let encoder =
-                PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive);
+            let encoder = PngEncoder::new_with_quality(
+                &mut out,
+                CompressionType::Default,
+                FilterType::Adaptive,
+            );
             if alpha {
                 let rgba = p.to_rgba8();
                 encoder

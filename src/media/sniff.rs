@@ -69,7 +69,8 @@ impl DocType {
 }
 
 /// The message for anything that is not an accepted type.
-pub(crate) const UNSUPPORTED: &str = "不支持此文件类型：只能上传 JPEG、PNG、GIF、WebP 图片和 PDF、Word、Excel、WPS 文档。";
+pub(crate) const UNSUPPORTED: &str =
+    "不支持此文件类型：只能上传 JPEG、PNG、GIF、WebP 图片和 PDF、Word、Excel、WPS 文档。";
 
 /// Decides the type of an upload, or says in Chinese why it is refused.
 pub(crate) fn detect(bytes: &[u8]) -> Result<Detected, String> {
@@ -111,14 +112,14 @@ pub(crate) fn detect(bytes: &[u8]) -> Result<Detected, String> {
 
 fn is_executable(bytes: &[u8]) -> bool {
     const SIGNATURES: &[&[u8]] = &[
-        b"MZ",                 // Windows PE
-        b"\x7fELF",            // Linux
-        b"#!",                 // scripts
-        b"\xCA\xFE\xBA\xBE",   // Mach-O universal, Java class
-        b"\xCF\xFA\xED\xFE",   // Mach-O 64
-        b"\xCE\xFA\xED\xFE",   // Mach-O 32
-        b"<?php",              // PHP
-        b"<%",                 // ASP, JSP
+        b"MZ",               // Windows PE
+        b"\x7fELF",          // Linux
+        b"#!",               // scripts
+        b"\xCA\xFE\xBA\xBE", // Mach-O universal, Java class
+        b"\xCF\xFA\xED\xFE", // Mach-O 64
+        b"\xCE\xFA\xED\xFE", // Mach-O 32
+        b"<?php",            // PHP
+        b"<%",               // ASP, JSP
     ];
     SIGNATURES.iter().any(|s| bytes.starts_with(s))
 }
@@ -136,7 +137,9 @@ fn looks_like_markup(bytes: &[u8]) -> bool {
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<usize> {
-    Some(usize::from(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?)))
+    Some(usize::from(u16::from_le_bytes(
+        b.get(at..at + 2)?.try_into().ok()?,
+    )))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<usize> {
@@ -185,7 +188,9 @@ fn zip_document(bytes: &[u8]) -> Result<DocType, String> {
         return Err("压缩文件已损坏，无法识别为 Office 或 WPS 文档。".into());
     };
     if names.iter().any(|n| n.ends_with(b"vbaProject.bin")) {
-        return Err("含有宏的文档不能上传，请另存为不含宏的格式（如 .docx、.xlsx）后再上传。".into());
+        return Err(
+            "含有宏的文档不能上传，请另存为不含宏的格式（如 .docx、.xlsx）后再上传。".into(),
+        );
     }
     let has = |prefix: &[u8]| names.iter().any(|n| n.starts_with(prefix));
     if has(b"[Content_Types].xml") {
@@ -244,26 +249,26 @@ mod tests {
             detect(b"\xFF\xD8\xFF\xE0rest"),
             Ok(Detected::Image(ImageFormat::Jpeg))
         );
-        assert_eq!(
-            detect(b"GIF89a...."),
-            Ok(Detected::Image(ImageFormat::Gif))
-        );
+        assert_eq!(detect(b"GIF89a...."), Ok(Detected::Image(ImageFormat::Gif)));
         assert_eq!(
             detect(b"RIFF\0\0\0\0WEBPVP8 "),
             Ok(Detected::Image(ImageFormat::WebP))
         );
-        assert_eq!(
-            detect(b"%PDF-1.7\n"),
-            Ok(Detected::Document(DocType::Pdf))
-        );
+        assert_eq!(detect(b"%PDF-1.7\n"), Ok(Detected::Document(DocType::Pdf)));
         assert_eq!(
             detect(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]),
             Ok(Detected::Document(DocType::Ole2))
         );
         let docx = zip_with(&["[Content_Types].xml", "_rels/.rels", "word/document.xml"]);
-        assert_eq!(detect(&docx), Ok(Detected::Document(DocType::Ooxml("docx"))));
+        assert_eq!(
+            detect(&docx),
+            Ok(Detected::Document(DocType::Ooxml("docx")))
+        );
         let xlsx = zip_with(&["[Content_Types].xml", "xl/workbook.xml"]);
-        assert_eq!(detect(&xlsx), Ok(Detected::Document(DocType::Ooxml("xlsx"))));
+        assert_eq!(
+            detect(&xlsx),
+            Ok(Detected::Document(DocType::Ooxml("xlsx")))
+        );
     }
 
     #[test]

@@ -63,8 +63,7 @@ async fn serve_media(
     if let Some(disposition) = &served.disposition {
         headers.insert(
             header::CONTENT_DISPOSITION,
-            HeaderValue::from_str(disposition)
-                .unwrap_or(HeaderValue::from_static("attachment")),
+            HeaderValue::from_str(disposition).unwrap_or(HeaderValue::from_static("attachment")),
         );
     }
     headers.insert(

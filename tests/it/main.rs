@@ -6,4 +6,5 @@ mod harness;
 mod browser;
 mod cli_import;
 mod hits;
+mod media_upload;
 mod site_pages;
