@@ -330,6 +330,7 @@ async fn traversal_names_and_paths_go_nowhere() {
         let app = TestApp::new(backend).await;
         let router = app_with_uploads(&app.state);
         // A file beside the media folder that no request may reach.
+        std::fs::create_dir_all(app.data_dir()).unwrap();
         std::fs::write(app.data_dir().join("secret.txt"), "TOP-SECRET-CANARY").unwrap();
         // As upload names: a few hundred uploads, all under generated names.
         for line in lines.iter().step_by(3) {
