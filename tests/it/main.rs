@@ -7,4 +7,5 @@ mod browser;
 mod cli_import;
 mod hits;
 mod media_upload;
+mod sanitizer_payloads;
 mod site_pages;
