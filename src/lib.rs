@@ -16,5 +16,6 @@ pub mod html;
 pub mod import;
 pub mod media;
 pub mod render;
+pub mod revisions;
 pub mod server;
 pub mod web;
