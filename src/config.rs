@@ -31,6 +31,10 @@ pub struct FileConfig {
     pub upload_image_max_mb: Option<u64>,
     /// Largest attachment upload in MB.
     pub upload_attachment_max_mb: Option<u64>,
+    /// Mark back-office cookies `Secure` (default: when `base_url` is https).
+    pub secure_cookies: Option<bool>,
+    /// Take the client address from `X-Forwarded-For` (only behind our own proxy).
+    pub trust_proxy: Option<bool>,
 }
 
 /// The resolved settings.
@@ -52,6 +56,11 @@ pub struct Config {
     pub upload_image_max_bytes: u64,
     /// Largest attachment upload in bytes.
     pub upload_attachment_max_bytes: u64,
+    /// Whether back-office cookies are marked `Secure`.
+    pub secure_cookies: bool,
+    /// Whether `X-Forwarded-For` names the client (set only behind a proxy
+    /// that overwrites it; otherwise anyone could claim any address).
+    pub trust_proxy: bool,
 }
 
 /// What the command line and environment said.
@@ -114,6 +123,9 @@ impl Config {
         let upload_image_max_bytes = file.upload_image_max_mb.unwrap_or(10).clamp(1, 100) * MB;
         let upload_attachment_max_bytes =
             file.upload_attachment_max_mb.unwrap_or(50).clamp(1, 1024) * MB;
+        let secure_cookies = file
+            .secure_cookies
+            .unwrap_or_else(|| base_url.starts_with("https://"));
         Ok(Config {
             data_dir,
             listen,
@@ -123,6 +135,8 @@ impl Config {
             theme_dir: file.theme_dir,
             upload_image_max_bytes,
             upload_attachment_max_bytes,
+            secure_cookies,
+            trust_proxy: file.trust_proxy.unwrap_or(false),
         })
     }
 }
