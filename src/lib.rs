@@ -15,6 +15,8 @@ pub mod error;
 pub mod hits;
 pub mod html;
 pub mod import;
+pub mod media;
 pub mod render;
+pub mod revisions;
 pub mod server;
 pub mod web;

@@ -30,10 +30,12 @@ macro_rules! migrations {
 pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     1 "0001_initial",
     3 "0003_admin",
+    4 "0004_media",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
     3 "0003_admin",
+    4 "0004_media",
 );
 
 /// What [`migrate`] did.

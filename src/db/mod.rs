@@ -12,6 +12,7 @@ pub mod audit;
 pub mod channels;
 pub mod editorial;
 pub mod login_attempts;
+pub mod media;
 mod migrate;
 pub mod pages;
 pub mod revisions;

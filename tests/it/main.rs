@@ -10,4 +10,6 @@ mod admin_support;
 mod browser;
 mod cli_import;
 mod hits;
+mod media_upload;
+mod sanitizer_payloads;
 mod site_pages;
