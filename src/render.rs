@@ -52,6 +52,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/user.html",
     "admin/account.html",
     "admin/totp.html",
+    "admin/media.html",
 );
 
 /// Escapes what HTML and XML need (`& < > " '`) and nothing else, so

@@ -81,8 +81,23 @@ async fn every_state_change_needs_this_sessions_token() {
                     Bad::OtherSessions => fields.push(("csrf".into(), other)),
                 }
                 let before = snapshot(&mut conn, sqlite).await;
-                let page = browser.post_owned(&path, &fields).await;
+                let files = crate::admin_support::media_files(&app);
+                let page = if crate::admin_support::is_upload(&path) {
+                    let csrf = fields
+                        .iter()
+                        .find(|(k, _)| k == "csrf")
+                        .map(|(_, v)| v.as_str());
+                    let png = crate::admin_support::png();
+                    browser.upload(&path, csrf, "图.png", &png, false).await
+                } else {
+                    browser.post_owned(&path, &fields).await
+                };
                 let after = snapshot(&mut conn, sqlite).await;
+                assert_eq!(
+                    files,
+                    crate::admin_support::media_files(&app),
+                    "{path}: a file was stored"
+                );
                 assert_eq!(
                     page.status,
                     StatusCode::FORBIDDEN,

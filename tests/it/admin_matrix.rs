@@ -99,7 +99,17 @@ async fn every_route_answers_every_role_as_designed() {
                 } else {
                     csrf
                 };
-                let page = if spec.changes_state() {
+                let page = if crate::admin_support::is_upload(&path) {
+                    browser
+                        .upload(
+                            &path,
+                            token.as_deref(),
+                            "图.png",
+                            &crate::admin_support::png(),
+                            false,
+                        )
+                        .await
+                } else if spec.changes_state() {
                     browser
                         .post_owned(&path, &generic_fields(&cast, n, token.as_deref()))
                         .await

@@ -329,6 +329,21 @@ pub async fn fresh_path(app: &TestApp, cast: &Cast, pattern: &str, n: usize) -> 
         fupin::db::announcements::create(db, "临时公告", None, 0, None)
             .await
             .unwrap()
+    } else if pattern.starts_with("/admin/media/") {
+        let limits = fupin::media::Limits::from_config(&app.state.config);
+        fupin::media::store(
+            db,
+            &app.state.config.data_dir,
+            &limits,
+            "图.png",
+            png(),
+            fupin::media::Want::Any,
+            None,
+        )
+        .await
+        .expect("store a picture")
+        .media
+        .id
     } else if pattern.starts_with("/admin/users/") {
         add_user(app, &format!("tmp{n}"), Role::Writer, &[]).await
     } else {
@@ -375,7 +390,87 @@ pub fn generic_fields(cast: &Cast, n: usize, csrf: Option<&str>) -> Vec<(String,
     f
 }
 
+/// A small PNG made here.
+pub fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(24, 16, |x, y| image::Rgb([x as u8 * 9, y as u8 * 13, 120]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+const BOUNDARY: &str = "----fupin-admin-test-boundary-q8Zr";
+
+/// Whether a route takes a multipart upload.
+pub fn is_upload(path: &str) -> bool {
+    path.starts_with("/admin/media/upload")
+}
+
+/// Every file below the data directory's media folder.
+pub fn media_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            count(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    count(&app.data_dir().join("media"))
+}
+
 impl Browser<'_> {
+    /// POST a multipart upload of one file with an optional CSRF field.
+    pub async fn upload(
+        &self,
+        uri: &str,
+        csrf: Option<&str>,
+        name: &str,
+        bytes: &[u8],
+        json: bool,
+    ) -> Page {
+        let mut body = Vec::new();
+        if let Some(c) = csrf {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{c}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let mut req = Request::builder().method("POST").uri(uri).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        );
+        if json {
+            req = req.header(header::ACCEPT, "application/json");
+        }
+        let cookies = self.cookie_header();
+        if !cookies.is_empty() {
+            req = req.header(header::COOKIE, cookies);
+        }
+        let mut req = req.body(Body::from(body)).expect("request");
+        let addr: SocketAddr = format!("{}:40000", self.ip).parse().expect("address");
+        req.extensions_mut().insert(ConnectInfo(addr));
+        self.app.send(req).await
+    }
+
     /// POST owned fields.
     pub async fn post_owned(&self, uri: &str, fields: &[(String, String)]) -> Page {
         let body = serde_urlencoded::to_string(fields).expect("form");

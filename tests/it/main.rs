@@ -3,10 +3,12 @@
 
 mod harness;
 
+mod admin_cli;
 mod admin_csrf;
 mod admin_login;
 mod admin_matrix;
 mod admin_support;
+mod admin_workflow;
 mod browser;
 mod cli_import;
 mod hits;

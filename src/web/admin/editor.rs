@@ -352,6 +352,7 @@ async fn create_article(
         return Err(denied());
     }
     let id = editorial::create(&state.db, &input, Status::Draft, &user.actor()).await?;
+    crate::media::link_article(&state.db, id, &input.body_html).await?;
     let a = editorial::get(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -450,6 +451,7 @@ async fn save_article(
         return Err(denied());
     }
     editorial::update(&state.db, id, &input, a.article.status, &user.actor(), "").await?;
+    crate::media::link_article(&state.db, id, &input.body_html).await?;
     if live {
         audit::record(
             &state.db,

@@ -16,6 +16,7 @@ use crate::db::channels::ChannelTree;
 use crate::db::editorial::{self, EditInput};
 use crate::db::revisions::{self, RevisionInfo};
 use crate::error::{AppError, AppResult};
+use crate::revisions::diff::{BodyDiff, diff_bodies};
 
 /// Routes of this file.
 pub fn router() -> AdminRoutes {
@@ -113,7 +114,7 @@ struct ComparePage {
     rev: RevisionView,
     against: Option<RevisionView>,
     changes: Vec<FieldChange>,
-    body_diff_html: String,
+    diff: Option<BodyDiff>,
     body_html: String,
     can_restore: bool,
 }
@@ -190,12 +191,12 @@ async fn show_revision(
         Err(_) => None,
     };
     let tree = ChannelTree::load(&state.db).await?;
-    let (changes, body_diff_html) = match &against {
+    let (changes, diff) = match &against {
         Some((_, before)) => (
             changes(&tree, before, &content),
-            body_diff(&before.body_html, &content.body_html),
+            Some(diff_bodies(&before.body_html, &content.body_html).folded(2)),
         ),
-        None => (Vec::new(), String::new()),
+        None => (Vec::new(), None),
     };
     view::render(
         &state,
@@ -211,19 +212,12 @@ async fn show_revision(
             rev: RevisionView::of(&info),
             against: against.as_ref().map(|(i, _)| RevisionView::of(i)),
             changes,
-            body_diff_html,
+            diff,
             body_html: content.body_html.clone(),
             can_restore: user.can_edit(&a.reference()),
         },
     )
     .await
-}
-
-/// The body diff as HTML. Both sides are sanitized bodies; the result
-/// marks removed text with `<del>` and added text with `<ins>`, escaping
-/// everything else, so it is shown as text with marks, never as markup.
-fn body_diff(before: &str, after: &str) -> String {
-    super::body_diff::diff_html(before, after)
 }
 
 #[derive(Deserialize, Default)]
@@ -259,6 +253,7 @@ async fn restore_revision(
         &format!("恢复自修订 #{rev}"),
     )
     .await?;
+    crate::media::link_article(&state.db, id, &content.body_html).await?;
     audit::record(
         &state.db,
         &user.actor(),

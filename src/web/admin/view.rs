@@ -44,6 +44,7 @@ pub const NAV: &[(&str, &str, &str, Perm)] = &[
         Perm::Publish,
     ),
     ("trash", "回收站", "/admin/trash", Perm::Publish),
+    ("media", "媒体库", "/admin/media", Perm::Write),
     ("channels", "栏目", "/admin/channels", Perm::Admin),
     ("pages", "单页", "/admin/pages", Perm::SiteContent),
     (
@@ -133,6 +134,7 @@ pub fn notice_text(code: &str, n: i64, skipped: i64) -> Option<String> {
             "totp_reset" => "已清除该用户的两步验证。",
             "disabled" => "用户已停用，其所有登录已立即结束。",
             "enabled" => "用户已启用。",
+            "uploaded" => "上传成功。",
             "bulk" => {
                 return Some(if skipped > 0 {
                     format!("已处理 {n} 篇；{skipped} 篇因无权操作或状态不符未处理。")
