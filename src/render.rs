@@ -36,6 +36,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/articles.html",
     "admin/trash.html",
     "admin/audit.html",
+    "admin/media.html",
 );
 
 /// Escapes what HTML and XML need (`& < > " '`) and nothing else, so

@@ -22,6 +22,7 @@ pub mod dashboard;
 pub mod editor;
 pub mod extract;
 pub mod login;
+pub mod media;
 pub mod pages;
 pub mod revisions;
 pub mod settings;
@@ -136,6 +137,7 @@ fn all() -> AdminRoutes {
         .merge(dashboard::router())
         .merge(articles::router())
         .merge(editor::router())
+        .merge(media::router())
         .merge(workflow::router())
         .merge(revisions::router())
         .merge(channels::router())

@@ -44,6 +44,7 @@ pub const NAV: &[(&str, &str, &str, Perm)] = &[
         Perm::Publish,
     ),
     ("trash", "回收站", "/admin/trash", Perm::Publish),
+    ("media", "媒体库", "/admin/media", Perm::Write),
     ("channels", "栏目", "/admin/channels", Perm::Admin),
     ("pages", "单页", "/admin/pages", Perm::SiteContent),
     (
