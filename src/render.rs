@@ -37,6 +37,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/trash.html",
     "admin/audit.html",
     "admin/media.html",
+    "admin/diff.html",
 );
 
 /// Escapes what HTML and XML need (`& < > " '`) and nothing else, so

@@ -516,6 +516,28 @@ mod tests {
     }
 
     #[test]
+    fn the_partial_template_escapes_runs() {
+        #[derive(Serialize)]
+        struct Ctx {
+            diff: BodyDiff,
+        }
+        let diff = diff_bodies(
+            "<p>扶贫&lt;b&gt;旧</p>",
+            "<p>扶贫&lt;b&gt;新</p><p>&lt;script&gt;</p>",
+        );
+        let html = crate::render::Templates::new(None)
+            .render("admin/diff.html", &Ctx { diff })
+            .unwrap();
+        assert!(html.contains("<del class=\"diff-run\">旧</del>"), "{html}");
+        assert!(html.contains("<ins class=\"diff-run\">新</ins>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(html.contains("扶贫&lt;b&gt;"), "{html}");
+    }
+
+    #[test]
     fn long_unchanged_stretches_fold() {
         let mut old = String::new();
         for i in 0..20 {

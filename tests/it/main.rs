@@ -7,6 +7,7 @@ mod admin_login;
 mod admin_support;
 mod browser;
 mod cli_import;
+mod editor_js;
 mod hits;
 mod media_upload;
 mod sanitizer_payloads;
