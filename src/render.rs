@@ -38,6 +38,22 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/audit.html",
     "admin/media.html",
     "admin/diff.html",
+    "admin/editor.html",
+    "admin/revisions.html",
+    "admin/revision.html",
+    "admin/channels.html",
+    "admin/channel.html",
+    "admin/channel_delete.html",
+    "admin/pages.html",
+    "admin/page.html",
+    "admin/announcements.html",
+    "admin/announcement_form.html",
+    "admin/announcement.html",
+    "admin/settings.html",
+    "admin/users.html",
+    "admin/user.html",
+    "admin/account.html",
+    "admin/totp.html",
 );
 
 /// Escapes what HTML and XML need (`& < > " '`) and nothing else, so

@@ -3,7 +3,9 @@
 
 mod harness;
 
+mod admin_csrf;
 mod admin_login;
+mod admin_matrix;
 mod admin_support;
 mod browser;
 mod cli_import;

@@ -291,6 +291,44 @@ pub fn error_page(
     .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// The confirmation step of a destructive action (a page whose form posts
+/// the action; without JavaScript this is the confirmation).
+#[derive(Debug, Serialize)]
+pub struct Confirm {
+    /// The question.
+    pub question: String,
+    /// What will happen.
+    pub detail: String,
+    /// Where the form posts.
+    pub action: String,
+    /// The button.
+    pub button: &'static str,
+    /// Where 取消 leads.
+    pub cancel: String,
+}
+
+/// Renders a confirmation page.
+pub async fn confirm(
+    state: &AppState,
+    user: &CurrentUser,
+    active: &str,
+    title: &str,
+    c: Confirm,
+) -> AppResult<Response> {
+    render(
+        state,
+        AdminPage {
+            user: Some(user),
+            active,
+            title,
+            flash: None,
+        },
+        "admin/confirm.html",
+        c,
+    )
+    .await
+}
+
 /// `2026-11-26 09:30` in Asia/Shanghai.
 pub fn datetime(unix: i64) -> String {
     Shanghai
