@@ -331,6 +331,24 @@ pub async fn fresh_path(app: &TestApp, cast: &Cast, pattern: &str, n: usize) -> 
             .unwrap()
     } else if pattern.starts_with("/admin/users/") {
         add_user(app, &format!("tmp{n}"), Role::Writer, &[]).await
+    } else if pattern.starts_with("/admin/media/") {
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(4, 4)
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        fupin::media::store(
+            db,
+            &app.data_dir(),
+            &fupin::media::Limits::from_config(&app.state.config),
+            &format!("临时{n}.png"),
+            png.into_inner(),
+            fupin::media::Want::Image,
+            None,
+        )
+        .await
+        .unwrap()
+        .media
+        .id
     } else {
         panic!("the tests do not know how to make an object for {pattern}; add it to fresh_path")
     };

@@ -11,7 +11,7 @@
 
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::handler::Handler;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +74,26 @@ async fn receive(
             limits.image_bytes.div_ceil(1 << 20),
             limits.attachment_bytes.div_ceil(1 << 20)
         )));
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if is_form && header_token.is_none() {
+        // A plain form cannot carry a file; its token still decides between
+        // "refused" and "choose a file".
+        let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        let sent = fields
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map_or("", |(_, v)| v.as_str());
+        return Err(match user.check_csrf(sent) {
+            Ok(()) => UploadError::Refused("请选择要上传的文件。".into()),
+            Err(_) => UploadError::Forbidden,
+        });
     }
     let multipart = limited_multipart(request, state, limits.body_limit(want)).await;
     let Ok(multipart) = multipart else {
