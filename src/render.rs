@@ -36,6 +36,8 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/articles.html",
     "admin/trash.html",
     "admin/audit.html",
+    "admin/media.html",
+    "admin/diff.html",
     "admin/editor.html",
     "admin/revisions.html",
     "admin/revision.html",
@@ -52,7 +54,6 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/user.html",
     "admin/account.html",
     "admin/totp.html",
-    "admin/media.html",
 );
 
 /// Escapes what HTML and XML need (`& < > " '`) and nothing else, so

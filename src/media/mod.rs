@@ -81,6 +81,9 @@ pub enum UploadError {
     /// The file is over the size limit; the message says the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The form's CSRF token is missing or wrong.
+    #[error("CSRF token refused")]
+    Forbidden,
     /// Storage failed; logged, not shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

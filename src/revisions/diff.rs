@@ -100,6 +100,52 @@ impl BodyDiff {
     }
 }
 
+impl BodyDiff {
+    /// The diff as HTML for a page: one `<p class="diff-block diff-…">` per
+    /// block, removed text in `<del>`, added text in `<ins>`. Every piece of
+    /// text is escaped, so the result is safe to insert as it is.
+    pub fn to_html(&self) -> String {
+        fn escape(text: &str, out: &mut String) {
+            for c in text.chars() {
+                match c {
+                    '&' => out.push_str("&amp;"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '"' => out.push_str("&quot;"),
+                    '\'' => out.push_str("&#39;"),
+                    c => out.push(c),
+                }
+            }
+        }
+        let mut out = String::new();
+        for block in &self.blocks {
+            let class = match block.change {
+                Change::Same => "same",
+                Change::Added => "added",
+                Change::Removed => "removed",
+                Change::Changed => "changed",
+                Change::Folded => "folded",
+            };
+            out.push_str(&format!("<p class=\"diff-block diff-{class}\">"));
+            for run in &block.runs {
+                let (open, close) = match run.change {
+                    Change::Added => ("<ins>", "</ins>"),
+                    Change::Removed => ("<del>", "</del>"),
+                    _ => ("", ""),
+                };
+                out.push_str(open);
+                escape(&run.text, &mut out);
+                out.push_str(close);
+            }
+            out.push_str("</p>\n");
+        }
+        if self.blocks.is_empty() {
+            out.push_str("<p class=\"muted\">正文为空。</p>\n");
+        }
+        out
+    }
+}
+
 fn flush_folded(out: &mut Vec<Block>, hidden: &mut usize) {
     if *hidden > 0 {
         out.push(Block {
@@ -513,6 +559,46 @@ mod tests {
         assert_eq!(d.blocks[1].runs[0].text, "<script>alert(1)</script>");
         // The text is for an auto-escaping template; it is never marked safe.
         assert_eq!(d.blocks[1].change, Change::Added);
+    }
+
+    #[test]
+    fn the_partial_template_escapes_runs() {
+        #[derive(Serialize)]
+        struct Ctx {
+            diff: BodyDiff,
+        }
+        let diff = diff_bodies(
+            "<p>扶贫&lt;b&gt;旧</p>",
+            "<p>扶贫&lt;b&gt;新</p><p>&lt;script&gt;</p>",
+        );
+        let html = crate::render::Templates::new(None)
+            .render("admin/diff.html", &Ctx { diff })
+            .unwrap();
+        assert!(html.contains("<del>旧</del>"), "{html}");
+        assert!(html.contains("<ins>新</ins>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(html.contains("扶贫&lt;b&gt;"), "{html}");
+    }
+
+    #[test]
+    fn html_output_escapes_every_run() {
+        let d = diff_bodies(
+            "<p>甲&lt;b&gt;</p>",
+            "<p>乙&lt;b&gt;</p><p>&lt;img src=x onerror=alert(1)&gt;</p>",
+        );
+        let html = d.to_html();
+        assert!(
+            html.contains("<del>甲</del><ins>乙</ins>&lt;b&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p class=\"diff-block diff-added\"><ins>&lt;img"),
+            "{html}"
+        );
+        assert!(!html.contains("<img") && !html.contains("<b>"), "{html}");
     }
 
     #[test]

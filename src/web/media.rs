@@ -1,7 +1,7 @@
 //! HTTP for the media library: the public route that serves stored files,
-//! and the pieces the back office's upload routes are made of (the body
-//! limit layer, reading a multipart upload without buffering more than the
-//! limit, and the JSON answer the editor reads).
+//! and the pieces the back office's upload routes are made of (the
+//! Content-Length check, reading a multipart upload without buffering more
+//! than the limit, and the JSON answer the editor reads).
 //!
 //! Served files can never act as a page: pictures go out with their real
 //! image type, documents always as downloads, every response with
@@ -10,12 +10,11 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Multipart, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower::ServiceExt;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeFile;
 
 use crate::app::AppState;
@@ -24,6 +23,9 @@ use crate::media::{self, Limits, UploadError, Uploaded, Want};
 
 /// The policy of every served upload: nothing may load, run or navigate.
 pub const MEDIA_CSP: &str = "default-src 'none'; sandbox";
+
+/// What a refused CSRF token is told.
+const FORBIDDEN: &str = "表单已失效或来源不明，文件没有上传。请刷新页面后重新上传。";
 
 /// The public route `/media/{*path}`.
 pub fn router() -> Router<AppState> {
@@ -82,31 +84,28 @@ async fn serve_media(
     Ok(response)
 }
 
-/// Limits for an upload route: a request whose Content-Length is over the
-/// limit is answered 413 before its body is read, and a body without a
-/// length is cut off (and answered 413) as soon as it passes the limit.
-pub fn upload_limit<S: Clone + Send + Sync + 'static>(
-    router: Router<S>,
-    limits: &Limits,
-    want: Want,
-) -> Router<S> {
-    router
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(limits.body_limit(want)))
-        .layer(axum::middleware::map_response(explain_413))
+/// Whether a request announces a body over `limit` bytes: such a request
+/// is answered 413 before a byte of its body is read.
+pub fn declared_too_large(headers: &HeaderMap, limit: usize) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > limit as u64)
 }
 
-/// Gives the limit layer's bare 413 a page in the site's layout.
-async fn explain_413(mut response: Response) -> Response {
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && response.extensions().get::<ErrorPage>().is_none()
-    {
-        response.extensions_mut().insert(ErrorPage {
-            heading: "文件太大",
-            message: "上传的文件超过了大小限制，请压缩或拆分后再上传。".into(),
-        });
-    }
-    response
+/// The multipart reader of an upload request whose body stops at `limit`
+/// bytes: past it the stream fails and the upload is answered 413, however
+/// fast the client sends (the parser would otherwise buffer all it gets).
+pub async fn limited_multipart(
+    request: Request,
+    state: &AppState,
+    limit: usize,
+) -> Result<Multipart, axum::extract::multipart::MultipartRejection> {
+    use axum::extract::FromRequest;
+    let (parts, body) = request.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, limit));
+    Multipart::from_request(Request::from_parts(parts, body), state).await
 }
 
 /// One file read from a multipart request, with the form's other fields.
@@ -144,10 +143,14 @@ fn too_large(limits: &Limits, want: Want) -> UploadError {
 
 /// Reads the multipart body: the field named `file` and small text fields.
 /// Stops reading the moment the file passes the largest accepted size.
+/// With `csrf` given, a field `csrf` holding that token must come before the
+/// file (forms put the hidden field first), so a forged upload is refused
+/// before its file is read.
 pub async fn read_upload(
     mut multipart: Multipart,
     limits: &Limits,
     want: Want,
+    csrf: Option<&str>,
 ) -> Result<UploadForm, UploadError> {
     let max_file = match want {
         Want::Image => limits.image_bytes,
@@ -165,6 +168,13 @@ pub async fn read_upload(
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" && !found {
+            if let Some(expected) = csrf
+                && !form
+                    .field("csrf")
+                    .is_some_and(|sent| crate::auth::token::same(sent, expected))
+            {
+                return Err(UploadError::Forbidden);
+            }
             found = true;
             form.file_name = field.file_name().unwrap_or_default().to_string();
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
@@ -174,6 +184,9 @@ pub async fn read_upload(
                 form.bytes.extend_from_slice(&chunk);
             }
         } else {
+            if form.fields.len() >= 16 {
+                return Err(UploadError::Refused("表单字段过多。".into()));
+            }
             let mut value = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
                 if value.len() + chunk.len() > 4096 {
@@ -189,33 +202,6 @@ pub async fn read_upload(
         return Err(UploadError::Refused("请选择要上传的文件。".into()));
     }
     Ok(form)
-}
-
-/// Reads and stores one upload and answers in JSON: `{"url", "thumb_url",
-/// "name", "size_text", "media": {…}}` on success, `{"error": "…"}` with
-/// 400, 413 or 500 otherwise. The editor's script reads this.
-pub async fn accept_upload_json(
-    state: &AppState,
-    multipart: Multipart,
-    want: Want,
-    uploader_id: Option<i64>,
-) -> Response {
-    match accept_upload(state, multipart, want, uploader_id).await {
-        Ok(uploaded) => axum::Json(uploaded).into_response(),
-        Err(e) => json_error(e),
-    }
-}
-
-/// Reads and stores one upload from a multipart request.
-pub async fn accept_upload(
-    state: &AppState,
-    multipart: Multipart,
-    want: Want,
-    uploader_id: Option<i64>,
-) -> Result<Uploaded, UploadError> {
-    let limits = Limits::from_config(&state.config);
-    let form = read_upload(multipart, &limits, want).await?;
-    store_form(state, form, want, uploader_id).await
 }
 
 /// Stores an upload already read (after the caller checked its fields).
@@ -243,6 +229,7 @@ pub fn json_error(e: UploadError) -> Response {
     let (status, message) = match e {
         UploadError::Refused(m) => (StatusCode::BAD_REQUEST, m),
         UploadError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
+        UploadError::Forbidden => (StatusCode::FORBIDDEN, FORBIDDEN.to_string()),
         UploadError::Internal(e) => {
             tracing::error!(error = format!("{e:#}"), "upload failed");
             (
@@ -266,6 +253,7 @@ pub fn page_error(e: UploadError) -> Response {
             });
             response
         }
+        UploadError::Forbidden => AppError::Forbidden(FORBIDDEN.into()).into_response(),
         UploadError::Internal(e) => AppError::Internal(e).into_response(),
     }
 }

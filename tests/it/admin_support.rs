@@ -403,7 +403,10 @@ const BOUNDARY: &str = "----fupin-admin-test-boundary-q8Zr";
 
 /// Whether a route takes a multipart upload.
 pub fn is_upload(path: &str) -> bool {
-    path.starts_with("/admin/media/upload")
+    matches!(
+        path,
+        "/admin/media/upload" | "/admin/media/image" | "/admin/media/attachment"
+    )
 }
 
 /// Every file below the data directory's media folder.

@@ -253,7 +253,7 @@ async fn every_save_is_a_revision_that_can_be_compared_and_restored() {
             "title change listed"
         );
         assert!(
-            cmp.body.contains("<ins>新增一段</ins>"),
+            cmp.body.contains("新增：</span>新增一段"),
             "{backend}: {}",
             cmp.body
         );

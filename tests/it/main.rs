@@ -11,6 +11,7 @@ mod admin_support;
 mod admin_workflow;
 mod browser;
 mod cli_import;
+mod editor_js;
 mod hits;
 mod media_upload;
 mod sanitizer_payloads;

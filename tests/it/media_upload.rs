@@ -11,51 +11,54 @@ use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Multipart, State};
 use axum::http::{Request, StatusCode, header};
-use axum::routing::post;
-use fupin::app::AppState;
+use fupin::auth::Role;
+use fupin::auth::session;
 use fupin::media::{self, Limits, Want, names};
-use fupin::web::media::{accept_upload_json, upload_limit};
 use tower::ServiceExt;
 
+use crate::admin_support::{Browser, add_user};
 use crate::harness::{Page, TestApp, backends, shared_dir};
 
-/// The app with upload routes mounted as the back office mounts them (body
-/// limit, multipart reader, JSON answer), without the login in front.
-fn app_with_uploads(state: &AppState) -> Router {
-    let limits = Limits::from_config(&state.config);
-    let image = upload_limit(
-        Router::new().route(
-            "/upload/image",
-            post(|State(s): State<AppState>, m: Multipart| async move {
-                accept_upload_json(&s, m, Want::Image, Some(7)).await
-            }),
-        ),
-        &limits,
-        Want::Image,
-    );
-    let any = upload_limit(
-        Router::new().route(
-            "/upload/any",
-            post(|State(s): State<AppState>, m: Multipart| async move {
-                accept_upload_json(&s, m, Want::Any, None).await
-            }),
-        ),
-        &limits,
-        Want::Any,
-    );
-    Router::new()
-        .merge(image)
-        .merge(any)
-        .with_state(state.clone())
-        .merge(state.router())
+/// The editor's upload routes.
+const IMAGE: &str = "/admin/media/image";
+const ANY: &str = "/admin/media/attachment";
+
+/// A signed-in user of the whole app: the router, the session cookie and
+/// the session's CSRF token.
+struct Uploader {
+    router: Router,
+    cookie: String,
+    csrf: String,
+    id: i64,
+}
+
+impl Uploader {
+    async fn new(app: &TestApp, name: &str, role: Role) -> Uploader {
+        let id = add_user(app, name, role, &[]).await;
+        let (browser, csrf) = Browser::signed_in(app, id).await;
+        let token = browser.cookie(session::COOKIE).expect("session cookie");
+        Uploader {
+            router: app.state.router(),
+            cookie: format!("{}={token}", session::COOKIE),
+            csrf,
+            id,
+        }
+    }
+
+    fn request(&self, method: &str, uri: &str) -> axum::http::request::Builder {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::COOKIE, &self.cookie)
+    }
 }
 
 const BOUNDARY: &str = "----fupin-test-boundary-7MA4YWxkTrZu0gW";
 
-/// A multipart body with one file field (and a CSRF-like text field).
-fn multipart(file_name: &str, bytes: &[u8]) -> Vec<u8> {
+/// A multipart body: the `csrf` field first (as forms send it), then the
+/// file under the given name.
+fn multipart(csrf: &str, file_name: &str, bytes: &[u8]) -> Vec<u8> {
     let quoted: String = file_name
         .chars()
         .map(|c| match c {
@@ -65,7 +68,7 @@ fn multipart(file_name: &str, bytes: &[u8]) -> Vec<u8> {
         })
         .collect();
     let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntoken\r\n\
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
          --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{quoted}\"\r\n\
          Content-Type: image/jpeg\r\n\r\n"
     )
@@ -89,15 +92,21 @@ async fn send(router: &Router, req: Request<Body>) -> Page {
     }
 }
 
-async fn upload(router: &Router, route: &str, name: &str, bytes: &[u8]) -> Page {
-    let req = Request::post(route)
+/// Uploads through a real route with the session's token in the form.
+async fn upload(up: &Uploader, route: &str, name: &str, bytes: &[u8]) -> Page {
+    upload_with(up, route, &up.csrf, name, bytes).await
+}
+
+async fn upload_with(up: &Uploader, route: &str, csrf: &str, name: &str, bytes: &[u8]) -> Page {
+    let req = up
+        .request("POST", route)
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={BOUNDARY}"),
         )
-        .body(Body::from(multipart(name, bytes)))
+        .body(Body::from(multipart(csrf, name, bytes)))
         .expect("request");
-    send(router, req).await
+    send(&up.router, req).await
 }
 
 async fn get_bytes(router: &Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
@@ -186,13 +195,14 @@ async fn payload_files_are_refused_or_stored_harmless() {
     assert!(files.len() >= 40, "expected the whole sample set");
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let router = app_with_uploads(&app.state);
+        let up = Uploader::new(&app, "editor", Role::Writer).await;
+        let router = up.router.clone();
         let (mut stored, mut refused) = (0, 0);
         for file in &files {
             let name = file.file_name().unwrap().to_string_lossy().into_owned();
             let bytes = std::fs::read(file).expect("read payload");
             let before = stored_files(&app);
-            let page = upload(&router, "/upload/any", &name, &bytes).await;
+            let page = upload(&up, ANY, &name, &bytes).await;
             let lower = name.to_ascii_lowercase();
             let is_picture = [".jpg", ".jpeg", ".png", ".gif"]
                 .iter()
@@ -328,13 +338,14 @@ async fn traversal_names_and_paths_go_nowhere() {
     let png = small_png(8, 8);
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let router = app_with_uploads(&app.state);
+        let up = Uploader::new(&app, "editor", Role::Writer).await;
+        let router = up.router.clone();
         // A file beside the media folder that no request may reach.
         std::fs::create_dir_all(app.data_dir()).unwrap();
         std::fs::write(app.data_dir().join("secret.txt"), "TOP-SECRET-CANARY").unwrap();
         // As upload names: a few hundred uploads, all under generated names.
         for line in lines.iter().step_by(3) {
-            let page = upload(&router, "/upload/image", line, &png).await;
+            let page = upload(&up, IMAGE, line, &png).await;
             assert_eq!(page.status, StatusCode::OK, "{line}: {}", page.body);
             let reply = json(&page);
             let shown = reply["name"].as_str().unwrap();
@@ -411,13 +422,16 @@ impl futures_core::Stream for CountingBody {
 }
 
 fn counting_request(
+    up: &Uploader,
     route: &str,
     length: Option<usize>,
     body_bytes: usize,
 ) -> (Request<Body>, Arc<AtomicUsize>) {
     let pulled = Arc::new(AtomicUsize::new(0));
     let mut head = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n\r\n"
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n\r\n",
+        up.csrf
     )
     .into_bytes();
     head.extend_from_slice(b"\x89PNG\r\n\x1a\n");
@@ -426,7 +440,7 @@ fn counting_request(
         pulled: pulled.clone(),
         head: Some(head),
     };
-    let mut req = Request::post(route).header(
+    let mut req = up.request("POST", route).header(
         header::CONTENT_TYPE,
         format!("multipart/form-data; boundary={BOUNDARY}"),
     );
@@ -439,18 +453,30 @@ fn counting_request(
 #[tokio::test]
 async fn oversized_bodies_are_refused_without_reading_them() {
     let app = TestApp::new("sqlite").await;
-    let router = app_with_uploads(&app.state);
+    let up = Uploader::new(&app, "editor", Role::Writer).await;
+    let router = up.router.clone();
     let limits = Limits::from_config(&app.state.config);
     // A declared length over the limit: 413 before a byte is pulled.
-    let (req, pulled) = counting_request("/upload/any", Some(2 << 30), 2 << 30);
+    let (req, pulled) = counting_request(&up, ANY, Some(2 << 30), 2 << 30);
     let page = send(&router, req).await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(pulled.load(Ordering::SeqCst), 0, "nothing read");
-    // No declared length: reading stops just past the limit.
-    let (req, pulled) = counting_request("/upload/image", None, 64 << 20);
+    // The plain form gets the same answer as a page that says why.
+    let (req, pulled) = counting_request(&up, "/admin/media/upload", Some(2 << 30), 2 << 30);
     let page = send(&router, req).await;
-    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", page.body);
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.body.contains("文件太大"), "{}", page.body);
+    assert_eq!(pulled.load(Ordering::SeqCst), 0, "nothing read");
+    // No declared length: reading stops just past the limit.
+    let (req, pulled) = counting_request(&up, IMAGE, None, 64 << 20);
+    let page = send(&router, req).await;
     let read = pulled.load(Ordering::SeqCst);
+    assert_eq!(
+        page.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{} after {read} bytes",
+        page.body
+    );
     let limit = limits.body_limit(Want::Image);
     assert!(
         read <= limit + (256 << 10),
@@ -460,7 +486,7 @@ async fn oversized_bodies_are_refused_without_reading_them() {
     // Within the route's limit but over the picture limit: 413 with the reason.
     let mut fake = b"\x89PNG\r\n\x1a\n".to_vec();
     fake.resize(limits.image_bytes as usize + 1, 0);
-    let page = upload(&router, "/upload/any", "huge.png", &fake).await;
+    let page = upload(&up, ANY, "huge.png", &fake).await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(json(&page)["error"].as_str().unwrap().contains("10 MB"));
     assert!(stored_files(&app).is_empty());
@@ -500,9 +526,10 @@ fn zip_with(names: &[&str]) -> Vec<u8> {
 async fn documents_are_downloads_under_their_cleaned_names() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let router = app_with_uploads(&app.state);
+        let up = Uploader::new(&app, "editor", Role::Writer).await;
+        let router = up.router.clone();
         let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\n<script>alert(1)</script>\n%%EOF\n";
-        let page = upload(&router, "/upload/any", "..\\..\\扶贫 报告.exe", pdf).await;
+        let page = upload(&up, ANY, "..\\..\\扶贫 报告.exe", pdf).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let reply = json(&page);
         assert_eq!(reply["name"], "扶贫 报告.pdf");
@@ -526,7 +553,7 @@ async fn documents_are_downloads_under_their_cleaned_names() {
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 
         let docx = zip_with(&["[Content_Types].xml", "_rels/.rels", "word/document.xml"]);
-        let page = upload(&router, "/upload/any", "会议纪要.docx", &docx).await;
+        let page = upload(&up, ANY, "会议纪要.docx", &docx).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let docx_url = json(&page)["url"].as_str().unwrap().to_string();
         let (_, headers, _) = get_bytes(&router, &docx_url).await;
@@ -537,16 +564,16 @@ async fn documents_are_downloads_under_their_cleaned_names() {
                 .contains("wordprocessingml")
         );
         // The image route takes pictures only; plain zips and macros nowhere.
-        let page = upload(&router, "/upload/image", "a.docx", &docx).await;
+        let page = upload(&up, IMAGE, "a.docx", &docx).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST);
-        let page = upload(&router, "/upload/any", "a.zip", &zip_with(&["a.php"])).await;
+        let page = upload(&up, ANY, "a.zip", &zip_with(&["a.php"])).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST);
         let macro_doc = zip_with(&[
             "[Content_Types].xml",
             "word/document.xml",
             "word/vbaProject.bin",
         ]);
-        let page = upload(&router, "/upload/any", "a.docm", &macro_doc).await;
+        let page = upload(&up, ANY, "a.docm", &macro_doc).await;
         assert!(json(&page)["error"].as_str().unwrap().contains("宏"));
 
         // Linked from an article, listed for it; deleted, gone.
@@ -597,12 +624,13 @@ async fn documents_are_downloads_under_their_cleaned_names() {
 #[tokio::test]
 async fn pictures_are_thumbnailed_and_unknown_paths_are_not_found() {
     let app = TestApp::new("sqlite").await;
-    let router = app_with_uploads(&app.state);
-    let page = upload(&router, "/upload/image", "照片.png", &small_png(800, 600)).await;
+    let up = Uploader::new(&app, "editor", Role::Writer).await;
+    let router = up.router.clone();
+    let page = upload(&up, IMAGE, "照片.png", &small_png(800, 600)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let reply = json(&page);
     assert_eq!(reply["media"]["width"], 800);
-    assert_eq!(reply["media"]["uploader_id"], 7);
+    assert_eq!(reply["media"]["uploader_id"], up.id);
     let thumb = reply["thumb_url"].as_str().unwrap();
     assert_ne!(thumb, reply["url"].as_str().unwrap());
     let (status, headers, bytes) = get_bytes(&router, thumb).await;
@@ -617,4 +645,167 @@ async fn pictures_are_thumbnailed_and_unknown_paths_are_not_found() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.finish().await;
+}
+
+#[tokio::test]
+async fn uploads_need_a_session_and_its_token() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let up = Uploader::new(&app, "writer", Role::Writer).await;
+        let other = Uploader::new(&app, "other", Role::Editor).await;
+        let png = small_png(10, 10);
+        // No session: sent to the login page.
+        let req = Request::post(IMAGE)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::from(multipart(&up.csrf, "a.png", &png)))
+            .unwrap();
+        let page = send(&up.router, req).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{backend}");
+        assert!(page.header("location").starts_with("/admin/login"));
+        // A wrong, missing or borrowed token in the form.
+        for token in ["wrong", "", other.csrf.as_str()] {
+            let page = upload_with(&up, IMAGE, token, "a.png", &png).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "token {token:?}");
+        }
+        // The token in a header (the editor's script) and no form field.
+        let body = multipart("", "a.png", &png);
+        for (token, status) in [
+            ("bad", StatusCode::FORBIDDEN),
+            (up.csrf.as_str(), StatusCode::OK),
+        ] {
+            let req = up
+                .request("POST", IMAGE)
+                .header("x-csrf-token", token)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .body(Body::from(body.clone()))
+                .unwrap();
+            assert_eq!(send(&up.router, req).await.status, status, "header {token}");
+        }
+        // A plain form post carries no token that could be checked.
+        let req = up
+            .request("POST", ANY)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("file=x"))
+            .unwrap();
+        assert_eq!(send(&up.router, req).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            stored_files(&app).len(),
+            1,
+            "only the accepted upload is stored"
+        );
+        let (rows, _) = fupin::db::media::list(&app.state.db, &Default::default(), 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(rows[0].uploader_id, Some(up.id));
+        let (entries, _) = fupin::db::audit::list(
+            &app.state.db,
+            &fupin::db::audit::Filter {
+                action: Some("上传".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(entries.len(), 1, "the upload is in the audit log");
+        app.finish().await;
+    }
+}
+
+async fn post_form(up: &Uploader, uri: &str, body: &str) -> Page {
+    let req = up
+        .request("POST", uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    send(&up.router, req).await
+}
+
+async fn get_page(up: &Uploader, uri: &str) -> Page {
+    send(
+        &up.router,
+        up.request("GET", uri).body(Body::empty()).unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_library_lists_filters_uploads_and_deletes() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let writer = Uploader::new(&app, "writer", Role::Writer).await;
+        let editor = Uploader::new(&app, "editor", Role::Editor).await;
+        // The plain form (no JavaScript): redirect back with a notice.
+        let page = upload(
+            &writer,
+            "/admin/media/upload",
+            "合影.png",
+            &small_png(40, 30),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        assert_eq!(page.header("location"), "/admin/media?msg=saved");
+        let pdf = b"%PDF-1.4\n%%EOF\n";
+        let page = upload(&writer, "/admin/media/upload", "通知.pdf", pdf).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let page = upload(
+            &writer,
+            "/admin/media/upload",
+            "x.svg",
+            b"<svg onload=alert(1)>",
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("SVG"), "the reason is shown");
+
+        let page = get_page(&writer, "/admin/media").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("合影.png") && page.body.contains("通知.pdf"));
+        assert!(page.body.contains("enctype=\"multipart/form-data\""));
+        assert!(!page.body.contains("/delete"), "a writer cannot delete");
+        let page = get_page(&writer, "/admin/media?kind=attachment").await;
+        assert!(page.body.contains("通知.pdf") && !page.body.contains("合影.png"));
+        let page = get_page(&writer, "/admin/media?q=%E5%90%88%E5%BD%B1").await;
+        assert!(page.body.contains("合影.png") && !page.body.contains("通知.pdf"));
+        let page = get_page(&editor, "/admin/media?mine=1").await;
+        assert!(page.body.contains("没有符合条件的文件"));
+
+        let (rows, _) = fupin::db::media::list(
+            &app.state.db,
+            &fupin::db::media::Filter {
+                kind: Some(fupin::db::media::Kind::Image),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+        let image = &rows[0];
+        let url = media::url_of(&image.stored_path);
+        let delete = format!("/admin/media/{}/delete", image.id);
+        let page = post_form(&writer, &delete, &format!("csrf={}", writer.csrf)).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "writers cannot delete");
+        let page = post_form(&editor, &delete, "csrf=wrong").await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "the token is checked");
+        assert_eq!(get_bytes(&editor.router, &url).await.0, StatusCode::OK);
+        let page = get_page(&editor, "/admin/media").await;
+        assert!(page.body.contains(&delete), "an editor sees delete buttons");
+        let page = post_form(&editor, &delete, &format!("csrf={}", editor.csrf)).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.header("location"), "/admin/media?msg=deleted");
+        assert_eq!(
+            get_bytes(&editor.router, &url).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(stored_files(&app).len(), 1, "the picture's files are gone");
+        app.finish().await;
+    }
 }

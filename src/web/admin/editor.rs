@@ -146,6 +146,7 @@ struct EditorPage {
     public_url: Option<String>,
     editor_js: Option<String>,
     editor_css: Option<String>,
+    paste_clean_js: Option<String>,
 }
 
 fn abilities(user: &CurrentUser, a: Option<&AdminArticle>) -> Abilities {
@@ -204,6 +205,7 @@ async fn show_form(
             .map(|a| format!("/a/{}.html", a.article.id)),
         editor_js: asset("admin/editor.js"),
         editor_css: asset("admin/editor.css"),
+        paste_clean_js: asset("admin/paste-clean.js"),
     };
     view::render_status(
         state,

@@ -64,15 +64,10 @@ impl RouteSpec {
     }
 }
 
-/// A route whose layers need the settings (upload size limits), added
-/// when the router is built with the state.
-type Late = Box<dyn FnOnce(&AppState) -> Router<AppState> + Send>;
-
 /// A set of back-office routes and their table, built together.
 #[derive(Default)]
 pub struct AdminRoutes {
     router: Router<AppState>,
-    late: Vec<Late>,
     specs: Vec<RouteSpec>,
 }
 
@@ -122,42 +117,9 @@ impl AdminRoutes {
         self.add("POST", path, perm, axum::routing::post(handler))
     }
 
-    /// A POST route taking a multipart upload: requests over the size
-    /// limit for `want` are answered 413 before their body is read. The
-    /// handler checks the form's `csrf` field with
-    /// [`CurrentUser::check_csrf`] before storing anything.
-    pub fn upload<H, T>(
-        mut self,
-        path: &'static str,
-        perm: Perm,
-        want: crate::media::Want,
-        handler: H,
-    ) -> AdminRoutes
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        self.specs.push(RouteSpec {
-            method: "POST",
-            path,
-            perm,
-        });
-        self.late.push(Box::new(move |state: &AppState| {
-            let route = axum::routing::post(handler)
-                .route_layer(middleware::from_fn(move |req, next| guard(perm, req, next)));
-            crate::web::media::upload_limit(
-                Router::new().route(path, route),
-                &crate::media::Limits::from_config(&state.config),
-                want,
-            )
-        }));
-        self
-    }
-
     /// Adds another file's routes.
     pub fn merge(mut self, other: AdminRoutes) -> AdminRoutes {
         self.router = self.router.merge(other.router);
-        self.late.extend(other.late);
         self.specs.extend(other.specs);
         self
     }
@@ -175,6 +137,7 @@ fn all() -> AdminRoutes {
         .merge(dashboard::router())
         .merge(articles::router())
         .merge(editor::router())
+        .merge(media::router())
         .merge(workflow::router())
         .merge(revisions::router())
         .merge(channels::router())
@@ -183,7 +146,6 @@ fn all() -> AdminRoutes {
         .merge(settings::router())
         .merge(users::router())
         .merge(audit::router())
-        .merge(media::router())
 }
 
 /// The table of every back-office route.
@@ -193,12 +155,9 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// The back office's router, with authentication around it.
 pub fn router(state: AppState) -> Router<AppState> {
-    let all = all();
-    let mut router = all.router;
-    for late in all.late {
-        router = router.merge(late(&state));
-    }
-    router.layer(middleware::from_fn_with_state(state, authenticate))
+    all()
+        .router
+        .layer(middleware::from_fn_with_state(state, authenticate))
 }
 
 /// Refuses a request whose user lacks `perm`: anonymous visitors go to the
