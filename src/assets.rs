@@ -29,6 +29,7 @@ const FILES: &[(&str, &str, &[u8])] = embedded!(
     "site.js" => "text/javascript; charset=utf-8",
     "admin/admin.css" => "text/css; charset=utf-8",
     "admin/admin.js" => "text/javascript; charset=utf-8",
+    "admin/icon.svg" => "image/svg+xml",
     "admin/editor.js" => "text/javascript; charset=utf-8",
     "admin/editor.css" => "text/css; charset=utf-8",
     "admin/paste-clean.js" => "text/javascript; charset=utf-8",

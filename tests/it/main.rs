@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod admin_browser;
 mod admin_cli;
 mod admin_csrf;
 mod admin_login;

@@ -180,6 +180,8 @@ pub struct Chrome<'a> {
     pub css_url: String,
     /// Our small script (confirmations); pages work without it.
     pub js_url: String,
+    /// The back office's icon.
+    pub icon_url: String,
     /// Site name.
     pub site_name: String,
 }
@@ -256,6 +258,7 @@ fn render_with<T: Serialize>(
         flash: p.flash,
         css_url: assets::url("admin/admin.css"),
         js_url: assets::url("admin/admin.js"),
+        icon_url: assets::url("admin/icon.svg"),
         site_name,
     };
     Ok(state.templates.render(template, &Ctx { chrome, page })?)
