@@ -481,3 +481,111 @@ fn cookies_are_secure_behind_https() {
         fupin::auth::session::set_cookie("fupin_session", "x", "/", 60, c.secure_cookies, false);
     assert!(cookie.ends_with("; Secure"), "{cookie}");
 }
+
+#[tokio::test]
+async fn sessions_end_after_idle_and_absolute_timeouts() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let id = add_user(&app, "zhang", Role::Editor, &[]).await;
+        let (idle, _) = Browser::signed_in(&app, id).await;
+        let (old, _) = Browser::signed_in(&app, id).await;
+        let (fresh, _) = Browser::signed_in(&app, id).await;
+        let digest = |b: &Browser| fupin::auth::token::digest(&b.cookie("fupin_session").unwrap());
+        let now = fupin::db::now();
+        exec(
+            &app,
+            &format!(
+                "UPDATE sessions SET last_seen_at = {} WHERE id = '{}'",
+                now - 2 * 3600 - 5,
+                digest(&idle)
+            ),
+        )
+        .await;
+        exec(
+            &app,
+            &format!(
+                "UPDATE sessions SET expires_at = {} WHERE id = '{}'",
+                now - 1,
+                digest(&old)
+            ),
+        )
+        .await;
+        assert!(
+            is_login_redirect(&idle.get("/admin").await),
+            "{backend}: idle for two hours"
+        );
+        assert!(
+            is_login_redirect(&old.get("/admin").await),
+            "{backend}: past twelve hours"
+        );
+        assert_eq!(fresh.get("/admin").await.status, StatusCode::OK);
+        // A request refreshes the idle time (written at most once a minute).
+        exec(
+            &app,
+            &format!(
+                "UPDATE sessions SET last_seen_at = {} WHERE id = '{}'",
+                now - 3600,
+                digest(&fresh)
+            ),
+        )
+        .await;
+        assert_eq!(fresh.get("/admin").await.status, StatusCode::OK);
+        let mut conn = crate::admin_support::connect(&app).await;
+        let seen: i64 = sqlx::Row::get(
+            &sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT last_seen_at FROM sessions WHERE id = '{}'",
+                digest(&fresh)
+            )))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap(),
+            "last_seen_at",
+        );
+        assert!(seen >= now, "{backend}: idle timeout refreshed");
+        assert_eq!(
+            fupin::db::sessions::count_for_user(&app.state.db, id)
+                .await
+                .unwrap(),
+            1,
+            "expired rows deleted"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        add_user(&app, "zhang", Role::Editor, &[]).await;
+        for trust in [false, true] {
+            let mut config = (*app.state.config).clone();
+            config.trust_proxy = trust;
+            let state = fupin::app::AppState::new(app.state.db.clone(), config);
+            let pre = fupin::auth::token::new_token();
+            let body = format!("csrf={pre}&username=zhang&password=wrong+password+1");
+            let mut req = Request::post("/admin/login")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", format!("fupin_pre={pre}"))
+                .header("x-forwarded-for", "203.0.113.9, 198.51.100.7")
+                .body(Body::from(body))
+                .unwrap();
+            req.extensions_mut().insert(ConnectInfo(
+                "10.0.0.5:5555".parse::<std::net::SocketAddr>().unwrap(),
+            ));
+            let r = state.router().oneshot(req).await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let last = fupin::db::audit::recent(&app.state.db, 1)
+                .await
+                .unwrap()
+                .remove(0);
+            let want = if trust { "198.51.100.7" } else { "10.0.0.5" };
+            assert_eq!(last.ip, want, "{backend}: trust_proxy = {trust}");
+        }
+        app.finish().await;
+    }
+}
