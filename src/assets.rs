@@ -27,6 +27,12 @@ macro_rules! embedded {
 const FILES: &[(&str, &str, &[u8])] = embedded!(
     "site.css" => "text/css; charset=utf-8",
     "site.js" => "text/javascript; charset=utf-8",
+    "admin/admin.css" => "text/css; charset=utf-8",
+    "admin/admin.js" => "text/javascript; charset=utf-8",
+    "admin/icon.svg" => "image/svg+xml",
+    "admin/editor.js" => "text/javascript; charset=utf-8",
+    "admin/editor.css" => "text/css; charset=utf-8",
+    "admin/paste-clean.js" => "text/javascript; charset=utf-8",
     "demo/cover-1.svg" => "image/svg+xml",
     "demo/cover-2.svg" => "image/svg+xml",
     "demo/cover-3.svg" => "image/svg+xml",

@@ -106,17 +106,21 @@ const KEEP_LOGS: i64 = 2 * 86_400;
 async fn run_job(state: &AppState, job: &Job, now: i64) -> anyhow::Result<()> {
     match job.name {
         "publish_scheduled" => {
-            let n = db::articles::publish_due(&state.db, now).await?;
-            if n > 0 {
-                tracing::info!(count = n, "published scheduled articles");
-            }
-            let n = db::articles::unpublish_expired(&state.db, now).await?;
-            if n > 0 {
-                tracing::info!(count = n, "took expired articles off the site");
+            let report = db::articles::publish_due(&state.db, now).await?;
+            if !report.published.is_empty() || !report.unpublished.is_empty() {
+                tracing::info!(
+                    published = report.published.len(),
+                    unpublished = report.unpublished.len(),
+                    "scheduled publishing"
+                );
             }
         }
         "prune_logs" => {
             db::changes::prune(&state.db, now - KEEP_LOGS).await?;
+            db::audit::prune(&state.db, now).await?;
+            db::login_attempts::prune(&state.db, now - 86_400).await?;
+            db::sessions::purge_expired(&state.db, now, now - crate::auth::session::IDLE_SECS)
+                .await?;
         }
         _ => {}
     }

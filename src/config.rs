@@ -32,6 +32,14 @@ pub struct FileConfig {
     /// Where the search box sends queries (default `/search`; an absolute
     /// address of the live site for a static export).
     pub search_url: Option<String>,
+    /// Largest image upload in MB.
+    pub upload_image_max_mb: Option<u64>,
+    /// Largest attachment upload in MB.
+    pub upload_attachment_max_mb: Option<u64>,
+    /// Mark back-office cookies `Secure` (default: when `base_url` is https).
+    pub secure_cookies: Option<bool>,
+    /// Take the client address from `X-Forwarded-For` (only behind our own proxy).
+    pub trust_proxy: Option<bool>,
 }
 
 /// The resolved settings.
@@ -53,6 +61,15 @@ pub struct Config {
     pub page_cache: bool,
     /// Where the search box sends queries.
     pub search_url: String,
+    /// Largest image upload in bytes.
+    pub upload_image_max_bytes: u64,
+    /// Largest attachment upload in bytes.
+    pub upload_attachment_max_bytes: u64,
+    /// Whether back-office cookies are marked `Secure`.
+    pub secure_cookies: bool,
+    /// Whether `X-Forwarded-For` names the client (set only behind a proxy
+    /// that overwrites it; otherwise anyone could claim any address).
+    pub trust_proxy: bool,
 }
 
 /// What the command line and environment said.
@@ -115,6 +132,13 @@ impl Config {
             anyhow::bail!("base URL {base_url:?} must start with http:// or https://");
         }
         let flush_seconds = file.flush_seconds.unwrap_or(5).clamp(1, 3600);
+        const MB: u64 = 1024 * 1024;
+        let upload_image_max_bytes = file.upload_image_max_mb.unwrap_or(10).clamp(1, 100) * MB;
+        let upload_attachment_max_bytes =
+            file.upload_attachment_max_mb.unwrap_or(50).clamp(1, 1024) * MB;
+        let secure_cookies = file
+            .secure_cookies
+            .unwrap_or_else(|| base_url.starts_with("https://"));
         Ok(Config {
             data_dir,
             listen,
@@ -127,6 +151,10 @@ impl Config {
                 .search_url
                 .or(file.search_url)
                 .unwrap_or_else(|| "/search".to_string()),
+            upload_image_max_bytes,
+            upload_attachment_max_bytes,
+            secure_cookies,
+            trust_proxy: file.trust_proxy.unwrap_or(false),
         })
     }
 }

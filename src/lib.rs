@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod assets;
+pub mod auth;
 pub mod cli;
 pub mod cluster;
 pub mod config;
@@ -16,7 +17,9 @@ pub mod export;
 pub mod hits;
 pub mod html;
 pub mod import;
+pub mod media;
 pub mod media_dir;
 pub mod render;
+pub mod revisions;
 pub mod server;
 pub mod web;

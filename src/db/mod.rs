@@ -8,13 +8,20 @@
 
 pub mod announcements;
 pub mod articles;
+pub mod audit;
 pub mod changes;
 pub mod channels;
 pub mod copy;
+pub mod editorial;
+pub mod login_attempts;
+pub mod media;
 mod migrate;
 pub mod pages;
+pub mod revisions;
 pub mod seed;
+pub mod sessions;
 pub mod settings;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;

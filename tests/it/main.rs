@@ -3,11 +3,21 @@
 
 mod harness;
 
+mod admin_browser;
+mod admin_cli;
+mod admin_csrf;
+mod admin_login;
+mod admin_matrix;
+mod admin_support;
+mod admin_workflow;
 mod browser;
 mod cache;
 mod cli_import;
 mod cluster;
 mod deploy;
+mod editor_js;
 mod export;
 mod hits;
+mod media_upload;
+mod sanitizer_payloads;
 mod site_pages;

@@ -44,6 +44,7 @@ struct Neighbour {
 
 #[derive(Serialize)]
 struct ArticlePage {
+    preview: bool,
     breadcrumb: Vec<Crumb>,
     article: ArticleView,
     prev: Option<Neighbour>,
@@ -73,6 +74,19 @@ pub async fn render_article(
     let Some(article) = articles::get_visible(&state.db, id).await? else {
         return Ok(None);
     };
+    Ok(Some(
+        render_article_page(state, &article, font, false).await?,
+    ))
+}
+
+/// Renders an article as the public page shows it; `preview` marks the
+/// back office's preview of an article that may not be published.
+pub async fn render_article_page(
+    state: &AppState,
+    article: &Article,
+    font: &'static str,
+    preview: bool,
+) -> AppResult<String> {
     let data = SiteData::load(state).await?;
     let (newer_list, older_list) = articles::around(&state.db, &article, 6).await?;
     let related = articles::nearest(&article, &newer_list, &older_list, 6);
@@ -83,7 +97,7 @@ pub async fn render_article(
         .as_ref()
         .map(|c| (c.name.clone(), channel_url(&c.slug, 1)))
         .unwrap_or_default();
-    let description = description_of(&article);
+    let description = description_of(article);
     let base = state.config.base_url.trim_end_matches('/').to_string();
     let absolute = |u: &str| {
         if u.starts_with("http://") || u.starts_with("https://") {
@@ -93,6 +107,7 @@ pub async fn render_article(
         }
     };
     let view = ArticlePage {
+        preview,
         breadcrumb: breadcrumb(&data.tree, article.channel_id),
         article: ArticleView {
             title: article.title.clone(),
@@ -138,13 +153,13 @@ pub async fn render_article(
         rss_url: channel.as_ref().map(|c| format!("/c/{}/rss.xml", c.slug)),
     };
     let layout = layout::build(state, &data, meta, font);
-    Ok(Some(state.templates.render(
+    Ok(state.templates.render(
         "site/article.html",
         &PageCtx {
             layout: &layout,
             page: view,
         },
-    )?))
+    )?)
 }
 
 /// The article id of an article address (`/a/{id}.html`).
