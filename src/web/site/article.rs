@@ -88,8 +88,8 @@ pub async fn render_article_page(
     preview: bool,
 ) -> AppResult<String> {
     let data = SiteData::load(state).await?;
-    let (newer_list, older_list) = articles::around(&state.db, &article, 6).await?;
-    let related = articles::nearest(&article, &newer_list, &older_list, 6);
+    let (newer_list, older_list) = articles::around(&state.db, article, 6).await?;
+    let related = articles::nearest(article, &newer_list, &older_list, 6);
     let newer = newer_list.into_iter().next();
     let older = older_list.into_iter().next();
     let channel = data.tree.get(article.channel_id).cloned();
