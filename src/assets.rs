@@ -27,6 +27,7 @@ macro_rules! embedded {
 const FILES: &[(&str, &str, &[u8])] = embedded!(
     "site.css" => "text/css; charset=utf-8",
     "site.js" => "text/javascript; charset=utf-8",
+    "favicon.svg" => "image/svg+xml",
     "admin/admin.css" => "text/css; charset=utf-8",
     "admin/admin.js" => "text/javascript; charset=utf-8",
     "admin/icon.svg" => "image/svg+xml",

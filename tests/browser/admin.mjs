@@ -100,8 +100,7 @@ try {
 } catch (e) {
   failures.push(String(e && e.stack || e));
 }
-// The public site has no icon of its own yet; that 404 is not ours.
-const real = errors.filter((e) => !/\/favicon\.ico on .*\/a\//.test(e));
+const real = errors;
 check(real.length === 0, `console errors (CSP or script): ${real.join(' | ')} ${missing.join(' ')}`);
 await browser.close();
 if (failures.length) {

@@ -163,6 +163,8 @@ pub struct Layout {
     pub css_url: String,
     /// Script address.
     pub js_url: String,
+    /// Icon address.
+    pub icon_url: String,
     /// Site settings.
     pub site: SiteSettings,
     /// `2026年11月26日 星期四`.
@@ -344,6 +346,7 @@ pub fn build(state: &AppState, data: &SiteData, meta: PageMeta, font_size: &'sta
         rss_url: meta.rss_url,
         css_url: assets::url("site.css"),
         js_url: assets::url("site.js"),
+        icon_url: assets::url("favicon.svg"),
         site: settings.clone(),
         today: today_line(db_now()),
         nav,
