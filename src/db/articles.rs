@@ -648,3 +648,36 @@ pub async fn listed_ids(db: &Db) -> anyhow::Result<Vec<(i64, i64)>> {
         .map(|r| Ok((r.try_get("id")?, r.try_get("channel_id")?)))
         .collect()
 }
+
+impl From<&Article> for ArticleSummary {
+    fn from(a: &Article) -> ArticleSummary {
+        ArticleSummary {
+            id: a.id,
+            channel_id: a.channel_id,
+            title: a.title.clone(),
+            summary: a.summary.clone(),
+            cover: a.cover.clone(),
+            is_pinned: a.is_pinned,
+            is_recommended: a.is_recommended,
+            is_headline: a.is_headline,
+            published_at: a.published_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// Every listed article of one channel, whole, oldest first (the export
+/// renders a channel's articles from this one read).
+pub async fn listed_in_channel(db: &Db, channel_id: i64) -> anyhow::Result<Vec<Article>> {
+    let sql = format!(
+        "SELECT {FULL} FROM articles WHERE {LISTED} AND channel_id = $1 ORDER BY published_at, id"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(channel_id)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(full_from_row)
+        .collect::<sqlx::Result<_>>()?)
+}

@@ -277,20 +277,30 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         }
     }
     let full = plan.is_none();
+    // A full export renders articles a channel at a time from one read each;
+    // everything else (and every page of an incremental export) one by one.
     let todo: Vec<Page> = match plan {
         Some(set) => set.into_iter().collect(),
-        None => pages.clone(),
+        None => pages
+            .iter()
+            .filter(|p| !matches!(p, Page::Article(_)))
+            .cloned()
+            .collect(),
     };
 
+    let work = if full { pages.len() } else { todo.len() };
     let bar = options.progress.then(|| {
-        let bar = indicatif::ProgressBar::new(todo.len() as u64);
+        let bar = indicatif::ProgressBar::new(work as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     });
-    let (rendered, gone) = render_all(state, &version, todo, bar.as_ref()).await?;
+    let (mut rendered, gone) = render_all(state, &version, todo, bar.as_ref()).await?;
+    if full {
+        rendered += render_articles_by_channel(state, &data, &version, bar.as_ref()).await?;
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -377,6 +387,60 @@ async fn render_all(
         removed += gone;
     }
     Ok((total, removed))
+}
+
+/// Renders every listed article, a channel at a time, with a few workers.
+async fn render_articles_by_channel(
+    state: &AppState,
+    data: &Arc<SiteData>,
+    root: &Path,
+    bar: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<usize> {
+    let channels: Vec<i64> = data.tree.all().iter().map(|c| c.id).collect();
+    let queue = Arc::new(std::sync::Mutex::new(channels));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..2 {
+        let (state, data, root, queue) = (
+            state.clone(),
+            data.clone(),
+            root.to_path_buf(),
+            queue.clone(),
+        );
+        let bar = bar.cloned();
+        set.spawn(async move {
+            let mut n = 0usize;
+            loop {
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let Some(channel) = next else { break };
+                let list = articles::listed_in_channel(&state.db, channel).await?;
+                let summaries: Vec<articles::ArticleSummary> =
+                    list.iter().map(Into::into).collect();
+                for (i, a) in list.iter().enumerate() {
+                    // Same windows as `articles::around`: nearest first on each side.
+                    let newer = summaries[i + 1..(i + 7).min(list.len())].to_vec();
+                    let older = summaries[i.saturating_sub(6)..i]
+                        .iter()
+                        .rev()
+                        .cloned()
+                        .collect();
+                    let html =
+                        article::render_article_view(&state, &data, a, newer, older, "m", false)
+                            .map_err(|e| anyhow::anyhow!("article {}: {e}", a.id))?;
+                    write_file(&root, &Page::Article(a.id).file(), html.as_bytes())?;
+                    n += 1;
+                    if let Some(bar) = &bar {
+                        bar.inc(1);
+                    }
+                }
+            }
+            anyhow::Ok(n)
+        });
+    }
+    let mut total = 0;
+    while let Some(done) = set.join_next().await {
+        total += done.context("an export worker stopped")??;
+    }
+    Ok(total)
 }
 
 fn remove_stale(root: &Path, expected: &HashSet<String>) -> anyhow::Result<usize> {

@@ -58,6 +58,15 @@ async fn export_matches_live_pages_and_updates_incrementally() {
                 "{backend}: {file} differs from {uri}"
             );
         }
+        // Every article file is the live page (the export renders them a
+        // channel at a time from one read; the live page queries its window).
+        for (aid, _) in &list {
+            assert_eq!(
+                read(&out, &format!("a/{aid}.html")),
+                app.get(&format!("/a/{aid}.html")).await.body,
+                "{backend}: article {aid}"
+            );
+        }
         let css = fupin::assets::url("site.css");
         assert!(
             out.join(css.trim_start_matches('/')).is_file(),

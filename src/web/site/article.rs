@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::layout::{self, OpenGraph, PageCtx, PageMeta, SiteData, article_url, channel_url};
 use super::{ArticleItem, Crumb, breadcrumb};
 use crate::app::AppState;
-use crate::db::articles::{self, Article};
+use crate::db::articles::{self, Article, ArticleSummary};
 use crate::error::{AppError, AppResult};
 use crate::html::{text_of, truncate_chars};
 
@@ -89,6 +89,22 @@ pub async fn render_article_page(
 ) -> AppResult<String> {
     let data = SiteData::load(state).await?;
     let (newer_list, older_list) = articles::around(&state.db, article, 6).await?;
+    render_article_view(state, &data, article, newer_list, older_list, font, preview)
+}
+
+/// Renders an article page from data already loaded: the layout's data and
+/// the articles nearest in time on each side (nearest first), as
+/// [`articles::around`] returns them. The export renders whole channels
+/// this way from one query.
+pub fn render_article_view(
+    state: &AppState,
+    data: &SiteData,
+    article: &Article,
+    newer_list: Vec<ArticleSummary>,
+    older_list: Vec<ArticleSummary>,
+    font: &'static str,
+    preview: bool,
+) -> AppResult<String> {
     let related = articles::nearest(article, &newer_list, &older_list, 6);
     let newer = newer_list.into_iter().next();
     let older = older_list.into_iter().next();
