@@ -73,7 +73,7 @@ f, h = r[0]["mean"], r[1]["mean"]
 print(f"export: fupin {f:.2f} s, hugo {h:.2f} s, fupin/hugo {f / h:.2f}")
 PY
   FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" export --out "$dir/out" >/dev/null
-  one=$(ls "$dir/pages" | head -1)
+  one=0000000.txt
   sed -i 's/第0次帮扶简报/第0次帮扶简报（修订）/' "$dir/pages/$one"
   FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" import "$dir/pages/$one" >/dev/null
   t0=$(date +%s.%N)

@@ -168,7 +168,7 @@ pub fn render_article_view(
         channel_id: Some(article.channel_id),
         rss_url: channel.as_ref().map(|c| format!("/c/{}/rss.xml", c.slug)),
     };
-    let layout = layout::build(state, &data, meta, font);
+    let layout = layout::build(state, data, meta, font);
     Ok(state.templates.render(
         "site/article.html",
         &PageCtx {
