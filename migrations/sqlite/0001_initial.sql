@@ -51,7 +51,6 @@ CREATE INDEX articles_channel_time ON articles (channel_id, published_at, id) WH
 CREATE INDEX articles_live ON articles (published_at DESC, id DESC) WHERE status = 'published';
 CREATE INDEX articles_headline ON articles (published_at DESC, id DESC) WHERE status = 'published' AND is_headline = 1;
 CREATE INDEX articles_recommended ON articles (published_at DESC, id DESC) WHERE status = 'published' AND is_recommended = 1;
-CREATE INDEX articles_status ON articles (status, published_at);
 
 CREATE TABLE pages (
     id         INTEGER PRIMARY KEY,

@@ -262,13 +262,20 @@ pub enum Flag {
 
 /// The newest visible articles, optionally only those with a flag.
 pub async fn latest(db: &Db, flag: Flag, limit: i64) -> anyhow::Result<Vec<ArticleSummary>> {
-    let cond = match flag {
-        Flag::Headline => "AND is_headline = 1",
-        Flag::Recommended => "AND is_recommended = 1",
-        Flag::Any => "",
+    let (cond, index) = match flag {
+        Flag::Headline => ("AND is_headline = 1", "articles_headline"),
+        Flag::Recommended => ("AND is_recommended = 1", "articles_recommended"),
+        Flag::Any => ("", "articles_live"),
+    };
+    // SQLite's planner prefers any index on `status` (the back office has
+    // one) over these partial indexes and would then sort every published
+    // row; name the index it must walk. PostgreSQL picks it by itself.
+    let hint = match db.backend() {
+        super::Backend::Sqlite => format!("INDEXED BY {index}"),
+        super::Backend::Postgres => String::new(),
     };
     let sql = format!(
-        "SELECT {SUMMARY} FROM articles WHERE {LISTED} {cond} ORDER BY published_at DESC, id DESC LIMIT $1"
+        "SELECT {SUMMARY} FROM articles {hint} WHERE {LISTED} {cond} ORDER BY published_at DESC, id DESC LIMIT $1"
     );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(limit)
