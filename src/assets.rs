@@ -27,6 +27,8 @@ macro_rules! embedded {
 const FILES: &[(&str, &str, &[u8])] = embedded!(
     "site.css" => "text/css; charset=utf-8",
     "site.js" => "text/javascript; charset=utf-8",
+    "admin/admin.css" => "text/css; charset=utf-8",
+    "admin/admin.js" => "text/javascript; charset=utf-8",
     "demo/cover-1.svg" => "image/svg+xml",
     "demo/cover-2.svg" => "image/svg+xml",
     "demo/cover-3.svg" => "image/svg+xml",

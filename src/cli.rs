@@ -1,4 +1,4 @@
-//! The command line: `serve`, `import`, `migrate` and `demo`. Every flag can
+//! The command line: `serve`, `import`, `migrate`, `demo` and `user`. Every flag can
 //! also be given as a `FUPIN_*` environment variable, so scripts need not
 //! depend on flag order.
 
@@ -79,6 +79,12 @@ pub enum Command {
     },
     /// Fill every channel with labelled sample articles (once) and exit.
     Demo,
+    /// Manage back-office users.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::auth::cli::UserCommand,
+    },
 }
 
 /// Parses the command line and runs it; the process's exit code.
@@ -129,6 +135,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ..
         } => {
             let db = open_db(&config).await?;
+            if db::users::count(&db).await? == 0 {
+                eprintln!("{}", crate::auth::cli::FIRST_USER_HINT);
+            }
             if fill {
                 let n = demo::fill(&db).await?;
                 if n > 0 {
@@ -196,6 +205,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let n = demo::fill(&db).await?;
             println!("added {n} sample articles");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::User { command } => {
+            let db = open_db(&config).await?;
+            let code = crate::auth::cli::run(&db, command).await;
+            db.close().await;
+            code
         }
     }
 }

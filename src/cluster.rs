@@ -98,13 +98,18 @@ const KEEP_LOGS: i64 = 2 * 86_400;
 async fn run_job(state: &AppState, job: &Job, now: i64) -> anyhow::Result<()> {
     match job.name {
         "publish_scheduled" => {
-            let n = db::articles::publish_due(&state.db, now).await?;
-            if n > 0 {
-                tracing::info!(count = n, "published scheduled articles");
+            let report = db::articles::publish_due(&state.db, now).await?;
+            if !report.published.is_empty() {
+                tracing::info!(
+                    count = report.published.len(),
+                    "published scheduled articles"
+                );
             }
-            let n = db::articles::unpublish_expired(&state.db, now).await?;
-            if n > 0 {
-                tracing::info!(count = n, "took expired articles off the site");
+            if !report.unpublished.is_empty() {
+                tracing::info!(
+                    count = report.unpublished.len(),
+                    "took expired articles off the site"
+                );
             }
         }
         "prune_logs" => {

@@ -27,6 +27,10 @@ pub struct FileConfig {
     pub flush_seconds: Option<u64>,
     /// Folder whose templates override the built-in ones.
     pub theme_dir: Option<PathBuf>,
+    /// Mark back-office cookies `Secure` (default: when `base_url` is https).
+    pub secure_cookies: Option<bool>,
+    /// Take the client address from `X-Forwarded-For` (only behind our own proxy).
+    pub trust_proxy: Option<bool>,
 }
 
 /// The resolved settings.
@@ -44,6 +48,11 @@ pub struct Config {
     pub flush_seconds: u64,
     /// Theme folder.
     pub theme_dir: Option<PathBuf>,
+    /// Whether back-office cookies are marked `Secure`.
+    pub secure_cookies: bool,
+    /// Whether `X-Forwarded-For` names the client (set only behind a proxy
+    /// that overwrites it; otherwise anyone could claim any address).
+    pub trust_proxy: bool,
 }
 
 /// What the command line and environment said.
@@ -102,6 +111,9 @@ impl Config {
             anyhow::bail!("base URL {base_url:?} must start with http:// or https://");
         }
         let flush_seconds = file.flush_seconds.unwrap_or(5).clamp(1, 3600);
+        let secure_cookies = file
+            .secure_cookies
+            .unwrap_or_else(|| base_url.starts_with("https://"));
         Ok(Config {
             data_dir,
             listen,
@@ -109,6 +121,8 @@ impl Config {
             base_url,
             flush_seconds,
             theme_dir: file.theme_dir,
+            secure_cookies,
+            trust_proxy: file.trust_proxy.unwrap_or(false),
         })
     }
 }

@@ -27,6 +27,10 @@ pub enum AppError {
     /// The request is malformed; the message is safe to show.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The user may not do this (or the form's CSRF token was wrong); the
+    /// message is safe to show.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// Anything else: logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -52,6 +56,13 @@ impl IntoResponse for AppError {
                 StatusCode::BAD_REQUEST,
                 ErrorPage {
                     heading: "请求有误",
+                    message,
+                },
+            ),
+            AppError::Forbidden(message) => (
+                StatusCode::FORBIDDEN,
+                ErrorPage {
+                    heading: "无权操作",
                     message,
                 },
             ),

@@ -26,6 +26,16 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "site/error.html",
     "site/rss.xml",
     "site/sitemap.xml",
+    "admin/base.html",
+    "admin/error.html",
+    "admin/login.html",
+    "admin/login_totp.html",
+    "admin/pager.html",
+    "admin/confirm.html",
+    "admin/dashboard.html",
+    "admin/articles.html",
+    "admin/trash.html",
+    "admin/audit.html",
 );
 
 /// Escapes what HTML and XML need (`& < > " '`) and nothing else, so

@@ -19,7 +19,11 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
 
     let background = crate::cluster::spawn_background(&state);
 
-    axum::serve(listener, state.router())
+    // The peer address reaches handlers for login throttling and the log.
+    let app = state
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     for task in background {

@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, Row};
 use super::{Db, now};
 
 /// The workflow state of an article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// 草稿.
@@ -36,7 +36,8 @@ impl Status {
         }
     }
 
-    fn parse(s: &str) -> Status {
+    /// Parses the stored spelling (unknown spellings read as a draft).
+    pub fn parse(s: &str) -> Status {
         match s {
             "pending" => Status::Pending,
             "published" => Status::Published,
@@ -115,7 +116,7 @@ pub struct ArticleSummary {
     pub updated_at: i64,
 }
 
-const FULL: &str = "id, channel_id, title, subtitle, source, author, editor, summary, body_html, cover, \
+pub(crate) const FULL: &str = "id, channel_id, title, subtitle, source, author, editor, summary, body_html, cover, \
     is_pinned, is_recommended, is_headline, hits, status, published_at, unpublish_at, original_url, updated_at";
 const SUMMARY: &str = "id, channel_id, title, summary, cover, is_pinned, is_recommended, is_headline, published_at, updated_at";
 /// The condition that makes one article visible on the public site; `$1`
@@ -131,7 +132,7 @@ fn flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
     Ok(row.try_get::<i64, _>(col)? != 0)
 }
 
-fn full_from_row(row: &AnyRow) -> sqlx::Result<Article> {
+pub(crate) fn full_from_row(row: &AnyRow) -> sqlx::Result<Article> {
     Ok(Article {
         id: row.try_get("id")?,
         channel_id: row.try_get("channel_id")?,
@@ -552,28 +553,6 @@ pub async fn count_all(db: &Db) -> anyhow::Result<i64> {
         .try_get("n")?)
 }
 
-/// Publishes every scheduled article whose time has come; returns how many.
-pub async fn publish_due(db: &Db, at: i64) -> anyhow::Result<u64> {
-    Ok(sqlx::query("UPDATE articles SET status = 'published', updated_at = $1 WHERE status = 'scheduled' AND published_at <= $1")
-        .bind(at)
-        .execute(db.pool())
-        .await?
-        .rows_affected())
-}
-
-/// Takes articles whose 下线 time has passed off the site (back to draft,
-/// keeping the time so the back office can show why); returns how many.
-pub async fn unpublish_expired(db: &Db, at: i64) -> anyhow::Result<u64> {
-    Ok(sqlx::query(
-        "UPDATE articles SET status = 'draft', updated_at = $1
-         WHERE status = 'published' AND unpublish_at IS NOT NULL AND unpublish_at <= $1",
-    )
-    .bind(at)
-    .execute(db.pool())
-    .await?
-    .rows_affected())
-}
-
 /// Sets an article's workflow state and publish time (used by tests and the
 /// job runner's checks).
 pub async fn set_status(db: &Db, id: i64, status: Status, published_at: i64) -> anyhow::Result<()> {
@@ -587,4 +566,89 @@ pub async fn set_status(db: &Db, id: i64, status: Status, published_at: i64) -> 
     .execute(db.pool())
     .await?;
     Ok(())
+}
+
+/// What [`publish_due`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DueReport {
+    /// Scheduled articles that went live.
+    pub published: Vec<i64>,
+    /// Published articles whose 下线 time came (now drafts again).
+    pub unpublished: Vec<i64>,
+}
+
+/// The scheduled-publishing job: publishes every 定时发布 article whose time
+/// has come and takes down every published article whose 下线 time has
+/// passed (it becomes a draft, with a note saying why). Each change is a
+/// conditional update, so two instances running it at once never act twice
+/// on one article; each is written to the 操作日志 as done by 系统.
+pub async fn publish_due(db: &Db, now: i64) -> anyhow::Result<DueReport> {
+    use super::audit::{self, Actor, Outcome};
+    let mut report = DueReport::default();
+    let due = sqlx::query(
+        "SELECT id, title FROM articles WHERE status = 'scheduled' AND published_at <= $1 ORDER BY published_at, id",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    for row in due {
+        let id: i64 = row.try_get("id")?;
+        let title: String = row.try_get("title")?;
+        let done = sqlx::query(
+            "UPDATE articles SET status = 'published', updated_at = $1 WHERE id = $2 AND status = 'scheduled'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(db.pool())
+        .await?
+        .rows_affected()
+            == 1;
+        if done {
+            audit::record(
+                db,
+                &Actor::system(),
+                "定时发布",
+                &format!("文章 #{id} {title}"),
+                Outcome::Ok,
+                "",
+            )
+            .await?;
+            report.published.push(id);
+        }
+    }
+    let expired = sqlx::query(
+        "SELECT id, title FROM articles WHERE status = 'published' AND unpublish_at IS NOT NULL
+           AND unpublish_at <= $1 ORDER BY unpublish_at, id",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    for row in expired {
+        let id: i64 = row.try_get("id")?;
+        let title: String = row.try_get("title")?;
+        let done = sqlx::query(
+            "UPDATE articles SET status = 'draft', unpublish_at = NULL, review_note = $1, updated_at = $2
+             WHERE id = $3 AND status = 'published' AND unpublish_at IS NOT NULL AND unpublish_at <= $2",
+        )
+        .bind("已到下线时间，自动下线。")
+        .bind(now)
+        .bind(id)
+        .execute(db.pool())
+        .await?
+        .rows_affected()
+            == 1;
+        if done {
+            audit::record(
+                db,
+                &Actor::system(),
+                "定时下线",
+                &format!("文章 #{id} {title}"),
+                Outcome::Ok,
+                "",
+            )
+            .await?;
+            report.unpublished.push(id);
+        }
+    }
+    Ok(report)
 }

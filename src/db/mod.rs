@@ -8,13 +8,19 @@
 
 pub mod announcements;
 pub mod articles;
+pub mod audit;
 pub mod changes;
 pub mod channels;
 pub mod copy;
+pub mod editorial;
+pub mod login_attempts;
 mod migrate;
 pub mod pages;
+pub mod revisions;
 pub mod seed;
+pub mod sessions;
 pub mod settings;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;

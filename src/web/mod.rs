@@ -2,6 +2,7 @@
 //! (security headers, error pages in the site's layout) and the static
 //! assets. Public pages live in [`site`].
 
+pub mod admin;
 pub mod site;
 
 use axum::Router;
@@ -25,6 +26,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(site::router())
+        .merge(admin::router(state.clone()))
         .route("/static/{*file}", get(serve_asset))
         .fallback(site::misc::fallback)
         .layer(middleware::from_fn_with_state(
@@ -93,12 +95,18 @@ async fn render_error_pages(
     next: Next,
 ) -> Response {
     let font = site::layout::font_size_of(request.headers());
+    let in_admin = request.uri().path().starts_with("/admin");
     let response = next.run(request).await;
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
     };
     let status = response.status();
-    match site::misc::error_page(&state, status, &page, font).await {
+    let rendered = if in_admin {
+        admin::view::error_page(&state, status, &page)
+    } else {
+        site::misc::error_page(&state, status, &page, font).await
+    };
+    match rendered {
         Ok(html) => {
             let mut out = (status, axum::response::Html(html)).into_response();
             out.headers_mut()

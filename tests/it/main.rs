@@ -3,6 +3,8 @@
 
 mod harness;
 
+mod admin_login;
+mod admin_support;
 mod browser;
 mod cli_import;
 mod cluster;

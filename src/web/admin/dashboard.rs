@@ -1,0 +1,131 @@
+//! The dashboard (后台首页): what waits for this user. Writers see their
+//! drafts and what came back from review; editors and reviewers also see
+//! the review queue and what is scheduled in their channels; admins see
+//! the latest entries of the 操作日志, everyone else their own.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::articles::{ArticleLine, lines, scope_of};
+use super::audit::EntryView;
+use super::view::{self, AdminPage, Notice};
+use super::{AdminRoutes, CurrentUser};
+use crate::app::AppState;
+use crate::auth::{Perm, Role};
+use crate::db::articles::Status;
+use crate::db::audit;
+use crate::db::channels::ChannelTree;
+use crate::db::editorial::{self, ListFilter, Scope};
+use crate::error::AppResult;
+
+/// Routes of this file.
+pub fn router() -> AdminRoutes {
+    AdminRoutes::new().get("/admin", Perm::Dashboard, show_dashboard)
+}
+
+#[derive(Serialize)]
+struct Block {
+    total: i64,
+    items: Vec<ArticleLine>,
+}
+
+#[derive(Serialize)]
+struct DashboardPage {
+    writes: bool,
+    publishes: bool,
+    drafts: Block,
+    pending: Block,
+    scheduled: Block,
+    activity: Vec<EntryView>,
+    activity_is_all: bool,
+}
+
+async fn block(state: &AppState, tree: &ChannelTree, f: ListFilter) -> AppResult<Block> {
+    let (rows, total) = editorial::list(&state.db, &f, 0, 8).await?;
+    Ok(Block {
+        total,
+        items: lines(tree, &rows),
+    })
+}
+
+async fn show_dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Notice(flash): Notice,
+) -> AppResult<Response> {
+    let tree = ChannelTree::load(&state.db).await?;
+    let writes = user.role.has(Perm::Write);
+    let publishes = user.role.has(Perm::Publish);
+    let empty = || Block {
+        total: 0,
+        items: Vec::new(),
+    };
+    let drafts = if writes {
+        block(
+            &state,
+            &tree,
+            ListFilter {
+                scope: Scope::Own(user.id),
+                status: Some(Status::Draft),
+                ..ListFilter::default()
+            },
+        )
+        .await?
+    } else {
+        empty()
+    };
+    let (pending, scheduled) = if publishes {
+        let scope = scope_of(&user);
+        (
+            block(
+                &state,
+                &tree,
+                ListFilter {
+                    scope: scope.clone(),
+                    status: Some(Status::Pending),
+                    ..ListFilter::default()
+                },
+            )
+            .await?,
+            block(
+                &state,
+                &tree,
+                ListFilter {
+                    scope,
+                    status: Some(Status::Scheduled),
+                    ..ListFilter::default()
+                },
+            )
+            .await?,
+        )
+    } else {
+        (empty(), empty())
+    };
+    let activity_is_all = user.role == Role::Admin;
+    let entries = if activity_is_all {
+        audit::recent(&state.db, 10).await?
+    } else {
+        audit::recent_by(&state.db, user.id, 10).await?
+    };
+    view::render(
+        &state,
+        AdminPage {
+            user: Some(&user),
+            active: "dashboard",
+            title: "后台首页",
+            flash,
+        },
+        "admin/dashboard.html",
+        DashboardPage {
+            writes,
+            publishes,
+            drafts,
+            pending,
+            scheduled,
+            activity: entries.iter().map(EntryView::new).collect(),
+            activity_is_all,
+        },
+    )
+    .await
+}
