@@ -9,7 +9,7 @@
 //!   instances run: each instance tries to insert the (job, slot) claim and
 //!   only the one whose insert succeeds runs the job.
 //! - [`spawn_background`] starts the watcher, the job loop and the flush of
-//!   batched hit counts (each instance flushes its own counts; the updates
+//!   batched visit counts (statistics and 点击数) (each instance flushes its own counts; the updates
 //!   add, so the database total is right whatever the number of instances).
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -90,6 +90,10 @@ pub const JOBS: &[Job] = &[
         name: "prune_logs",
         period: 3600,
     },
+    Job {
+        name: "prune_visitors",
+        period: 600,
+    },
 ];
 
 /// How long the change log and job claims are kept.
@@ -114,6 +118,13 @@ async fn run_job(state: &AppState, job: &Job, now: i64) -> anyhow::Result<()> {
         }
         "prune_logs" => {
             db::changes::prune(&state.db, now - KEEP_LOGS).await?;
+        }
+        "prune_visitors" => {
+            // Yesterday's salt goes once today is under way: no count can
+            // then be linked to a visitor. Expired captchas and old
+            // mailbox attempts go too.
+            crate::stats::prune(&state.db, now).await?;
+            db::captchas::prune(&state.db, now, now - 86_400).await?;
         }
         _ => {}
     }
@@ -198,7 +209,7 @@ pub fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
                 if let Err(e) = state.hits.flush(&state.db).await {
                     tracing::warn!(
                         error = format!("{e:#}"),
-                        "hit counts not flushed yet; will retry"
+                        "visit counts not flushed yet; will retry"
                     );
                 }
             }

@@ -33,6 +33,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             render_error_pages,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::stats::middleware::count_visits,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), name_instance))
         .with_state(state)
