@@ -27,6 +27,7 @@ macro_rules! embedded {
 const FILES: &[(&str, &str, &[u8])] = embedded!(
     "site.css" => "text/css; charset=utf-8",
     "site.js" => "text/javascript; charset=utf-8",
+    "mailbox.css" => "text/css; charset=utf-8",
     "admin/admin.css" => "text/css; charset=utf-8",
     "admin/admin.js" => "text/javascript; charset=utf-8",
     "demo/cover-1.svg" => "image/svg+xml",
