@@ -30,6 +30,7 @@ const FILES: &[(&str, &str, &[u8])] = embedded!(
     "mailbox.css" => "text/css; charset=utf-8",
     "admin/admin.css" => "text/css; charset=utf-8",
     "admin/admin.js" => "text/javascript; charset=utf-8",
+    "admin/mailbox.css" => "text/css; charset=utf-8",
     "demo/cover-1.svg" => "image/svg+xml",
     "demo/cover-2.svg" => "image/svg+xml",
     "demo/cover-3.svg" => "image/svg+xml",

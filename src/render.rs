@@ -40,6 +40,11 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/articles.html",
     "admin/trash.html",
     "admin/audit.html",
+    "admin/mailbox.html",
+    "admin/mailbox_letter.html",
+    "admin/mailbox_report.html",
+    "admin/mailbox_settings.html",
+    "admin/stats.html",
 );
 
 /// Escapes what HTML and XML need (`& < > " '`) and nothing else, so

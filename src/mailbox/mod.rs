@@ -206,7 +206,9 @@ fn valid_phone(p: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
 }
 
-fn valid_email(e: &str) -> bool {
+/// Whether an e-mail address looks deliverable (one `@`, a dotted domain,
+/// nothing that could break a header).
+pub fn valid_email(e: &str) -> bool {
     let Some((local, domain)) = e.rsplit_once('@') else {
         return false;
     };
