@@ -10,4 +10,6 @@ mod cli_import;
 mod cluster;
 mod deploy;
 mod hits;
+mod mailbox;
 mod site_pages;
+mod visits;
