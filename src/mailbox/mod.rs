@@ -340,15 +340,11 @@ pub fn letter_number(day: i64, id: i64) -> String {
     format!("{day}{id:05}")
 }
 
-/// The writer's name as the public board shows it: the first character,
-/// then one `*` per remaining character (at least two), e.g. 张** .
+/// The writer's name as the public board shows it: the first character
+/// and two stars, e.g. 张** (the length of the name is not told either).
 pub fn mask_name(name: &str) -> String {
-    let mut chars = name.trim().chars();
-    match chars.next() {
-        Some(first) => {
-            let rest = chars.count().max(2);
-            format!("{first}{}", "*".repeat(rest))
-        }
+    match name.trim().chars().next() {
+        Some(first) => format!("{first}**"),
         None => "匿名".to_string(),
     }
 }
@@ -431,7 +427,7 @@ mod tests {
     #[test]
     fn names_are_masked() {
         assert_eq!(mask_name("张三"), "张**");
-        assert_eq!(mask_name("欧阳修文"), "欧***");
+        assert_eq!(mask_name("欧阳修文"), "欧**");
         assert_eq!(mask_name("李"), "李**");
         assert_eq!(mask_name(""), "匿名");
         assert_eq!(letter_number(20261126, 42), "2026112600042");

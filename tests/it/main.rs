@@ -11,5 +11,6 @@ mod cluster;
 mod deploy;
 mod hits;
 mod mailbox;
+mod mailbox_browser;
 mod site_pages;
 mod visits;
