@@ -105,6 +105,14 @@ pub fn device_of(user_agent: &str) -> Device {
 /// The host of a referring page when it is another site's (`None` for our
 /// own pages, for a missing or unreadable Referer and for non-web schemes).
 pub fn referrer_host(referer: &str, own_hosts: &[&str]) -> Option<String> {
+    // Most referrers are our own pages: tell them without parsing.
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if own_hosts.iter().any(|h| !h.is_empty() && authority.eq_ignore_ascii_case(h)) {
+        return None;
+    }
     let url = url::Url::parse(referer.trim()).ok()?;
     if !matches!(url.scheme(), "http" | "https") {
         return None;

@@ -92,16 +92,13 @@ pub async fn count_visits(State(state): State<AppState>, request: Request, next:
             .and_then(|d| d.tree.by_slug(slug).map(|c| c.id)),
         None => None,
     };
-    let base_host = url::Url::parse(&state.config.base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
+    let base_host = state.hits.own_host(&state.config.base_url);
     state.hits.record(Visit {
         day,
         visitor: agent::visitor_digest(&salt, &ip, &ua),
         article: article_of(&path),
         channel,
-        referrer: referer.and_then(|r| agent::referrer_host(&r, &[&host, &base_host])),
+        referrer: referer.and_then(|r| agent::referrer_host(&r, &[&host, base_host])),
         device: agent::device_of(&ua),
         path,
     });

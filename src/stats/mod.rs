@@ -17,11 +17,12 @@ pub mod agent;
 pub mod chart;
 pub mod middleware;
 
-use std::collections::HashSet;
-use std::sync::{Mutex, RwLock};
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
-use chrono::TimeZone;
+use chrono::{Datelike, TimeZone};
 use chrono_tz::Asia::Shanghai;
 
 use crate::auth::token;
@@ -66,13 +67,14 @@ const MAX_SEEN: usize = 200_000;
 /// How long the footer's totals are reused before being read again.
 const TOTALS_MAX_AGE: Duration = Duration::from_secs(5);
 
-/// The Asia/Shanghai day of a Unix time as `yyyymmdd`.
+/// The Asia/Shanghai day of a Unix time as `yyyymmdd` (China has kept
+/// UTC+8 without daylight saving since 1991, so an offset suffices; this
+/// runs on every counted request).
 pub fn day_of(unix: i64) -> i64 {
-    Shanghai
-        .timestamp_opt(unix, 0)
-        .single()
-        .map(|t| t.format("%Y%m%d").to_string().parse().unwrap_or(0))
-        .unwrap_or(0)
+    match chrono::DateTime::from_timestamp(unix + 8 * 3600, 0) {
+        Some(t) => i64::from(t.year()) * 10_000 + i64::from(t.month()) * 100 + i64::from(t.day()),
+        None => 0,
+    }
 }
 
 /// One page view as the middleware saw it.
@@ -94,11 +96,82 @@ pub struct Visit {
     pub device: Device,
 }
 
+/// The batch as the hot path keeps it: views per (day, kind), then per key
+/// (looked up by `&str`, so a repeated key costs no allocation), and
+/// visitor pairs remembered by a 64-bit hash.
 #[derive(Debug, Default)]
 struct Pending {
-    batch: Batch,
+    views: HashMap<(i64, &'static str), HashMap<String, i64>>,
+    keys: usize,
+    uniques: Vec<(i64, &'static str, String, [u8; 16])>,
     seen_day: i64,
-    seen: HashSet<(&'static str, String, [u8; 16])>,
+    seen: HashSet<u64>,
+}
+
+impl Pending {
+    fn add_view(&mut self, day: i64, k: &'static str, key: &str) {
+        let per_key = self.views.entry((day, k)).or_default();
+        if let Some(n) = per_key.get_mut(key) {
+            *n += 1;
+            return;
+        }
+        // A flood of invented search terms or referrers must not exhaust
+        // memory while the database is away.
+        if (k == kind::SEARCH || k == kind::REFERRER) && self.keys >= MAX_KEYS {
+            return;
+        }
+        per_key.insert(key.to_string(), 1);
+        self.keys += 1;
+    }
+
+    fn add_visitor(&mut self, day: i64, k: &'static str, key: &str, visitor: [u8; 16]) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (k, key, visitor).hash(&mut h);
+        let pair = h.finish();
+        if self.seen.contains(&pair) {
+            return;
+        }
+        if self.seen.len() < MAX_SEEN {
+            self.seen.insert(pair);
+        }
+        self.uniques.push((day, k, key.to_string(), visitor));
+    }
+
+    fn views_of(&self, day: Option<i64>, k: &'static str, key: &str) -> i64 {
+        self.views
+            .iter()
+            .filter(|((d, kk), _)| *kk == k && day.is_none_or(|want| *d == want))
+            .filter_map(|(_, m)| m.get(key))
+            .sum()
+    }
+
+    fn take(&mut self) -> Batch {
+        let mut batch = Batch::default();
+        for ((day, k), keys) in self.views.drain() {
+            for (key, n) in keys {
+                batch.views.insert((day, k, key), n);
+            }
+        }
+        self.keys = 0;
+        for (day, k, key, v) in self.uniques.drain(..) {
+            batch.uniques.insert((day, k, key, token::hex(&v)));
+        }
+        batch
+    }
+
+    fn put_back(&mut self, batch: Batch) {
+        for ((day, k, key), n) in batch.views {
+            *self.views.entry((day, k)).or_default().entry(key).or_insert(0) += n;
+        }
+        self.keys = self.views.values().map(HashMap::len).sum();
+        for (day, k, key, hex) in batch.uniques {
+            let mut v = [0u8; 16];
+            for (i, b) in v.iter_mut().enumerate() {
+                *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2).unwrap_or("00"), 16).unwrap_or(0);
+            }
+            self.uniques.push((day, k, key, v));
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -114,8 +187,9 @@ struct Totals {
 pub struct Recorder {
     enabled: bool,
     pending: Mutex<Pending>,
-    salt: RwLock<Option<(i64, Vec<u8>)>>,
+    salt: RwLock<Option<(i64, Arc<[u8]>)>>,
     totals: Mutex<Option<Totals>>,
+    own_host: OnceLock<String>,
 }
 
 impl Default for Recorder {
@@ -132,6 +206,7 @@ impl Recorder {
             pending: Mutex::default(),
             salt: RwLock::default(),
             totals: Mutex::default(),
+            own_host: OnceLock::new(),
         }
     }
 
@@ -146,16 +221,26 @@ impl Recorder {
 
     /// The salt of `day`'s visitor digests (read from the database once a
     /// day per instance).
-    pub async fn salt(&self, db: &Db, day: i64) -> anyhow::Result<Vec<u8>> {
+    pub async fn salt(&self, db: &Db, day: i64) -> anyhow::Result<Arc<[u8]>> {
         if let Some((d, s)) = self.salt.read().unwrap_or_else(|e| e.into_inner()).as_ref()
             && *d == day
         {
             return Ok(s.clone());
         }
         let salt = visits::salt_for(db, day, &token::new_token()).await?;
-        let bytes = salt.into_bytes();
+        let bytes: Arc<[u8]> = salt.into_bytes().into();
         *self.salt.write().unwrap_or_else(|e| e.into_inner()) = Some((day, bytes.clone()));
         Ok(bytes)
+    }
+
+    /// The host of the site's public address (its own pages are no referrers).
+    pub fn own_host(&self, base_url: &str) -> &str {
+        self.own_host.get_or_init(|| {
+            url::Url::parse(base_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                .unwrap_or_default()
+        })
     }
 
     /// Counts one page view.
@@ -165,58 +250,45 @@ impl Recorder {
             p.seen_day = v.day;
             p.seen.clear();
         }
-        let device = v.device.as_str().to_string();
-        let mut counted: Vec<(&'static str, String, bool)> = vec![
-            (kind::SITE, String::new(), true),
-            (kind::PATH, v.path.chars().take(200).collect(), true),
-            (kind::DEVICE, device, true),
-        ];
+        let mut count = |k: &'static str, key: &str, unique: bool| {
+            p.add_view(v.day, k, key);
+            if unique {
+                p.add_visitor(v.day, k, key, v.visitor);
+            }
+        };
+        count(kind::SITE, "", true);
+        let path = match v.path.char_indices().nth(200) {
+            Some((at, _)) => &v.path[..at],
+            None => &v.path,
+        };
+        count(kind::PATH, path, true);
+        count(kind::DEVICE, v.device.as_str(), true);
+        let mut buf = itoa_buf();
         if let Some(id) = v.article {
-            counted.push((kind::ARTICLE, id.to_string(), true));
+            count(kind::ARTICLE, fmt_id(&mut buf, id), true);
         }
         if let Some(id) = v.channel {
-            counted.push((kind::CHANNEL, id.to_string(), true));
+            count(kind::CHANNEL, fmt_id(&mut buf, id), true);
         }
-        if let Some(host) = v.referrer {
-            counted.push((kind::REFERRER, host, false));
-        }
-        for (k, key, unique) in counted {
-            add_view(&mut p.batch, v.day, k, &key);
-            if unique {
-                let pair = (k, key, v.visitor);
-                if !p.seen.contains(&pair) {
-                    if p.seen.len() < MAX_SEEN {
-                        p.seen.insert(pair.clone());
-                    }
-                    p.batch
-                        .uniques
-                        .insert((v.day, k, pair.1, token::hex(&v.visitor)));
-                }
-            }
+        if let Some(host) = &v.referrer {
+            count(kind::REFERRER, host, false);
         }
     }
 
     /// Counts the terms of a site search.
     pub fn record_search(&self, day: i64, term: &str) {
-        let mut p = self.lock();
-        add_view(&mut p.batch, day, kind::SEARCH, term);
+        self.lock().add_view(day, kind::SEARCH, term);
     }
 
     /// Views of an article counted here and not yet flushed.
     pub fn pending(&self, article_id: i64) -> i64 {
-        let key = article_id.to_string();
         self.lock()
-            .batch
-            .views
-            .iter()
-            .filter(|((_, k, id), _)| *k == kind::ARTICLE && *id == key)
-            .map(|(_, n)| *n)
-            .sum()
+            .views_of(None, kind::ARTICLE, &article_id.to_string())
     }
 
     /// Writes the batch; on failure it is kept for the next flush.
     pub async fn flush(&self, db: &Db) -> anyhow::Result<Flushed> {
-        let batch = std::mem::take(&mut self.lock().batch);
+        let batch = self.lock().take();
         if batch.is_empty() {
             return Ok(Flushed::default());
         }
@@ -237,7 +309,7 @@ impl Recorder {
                 Ok(done)
             }
             Err(e) => {
-                self.lock().batch.absorb(batch);
+                self.lock().put_back(batch);
                 Err(e)
             }
         }
@@ -273,30 +345,26 @@ impl Recorder {
         let day = day_of(now);
         let t = (*self.totals.lock().unwrap_or_else(|e| e.into_inner()))?;
         let p = self.lock();
-        let waiting = |only_today: bool| -> i64 {
-            p.batch
-                .views
-                .iter()
-                .filter(|((d, k, _), _)| *k == kind::SITE && (!only_today || *d == day))
-                .map(|(_, n)| *n)
-                .sum()
-        };
         let today = if t.day == day { t.today } else { 0 };
-        Some((t.total + waiting(false), today + waiting(true)))
+        Some((
+            t.total + p.views_of(None, kind::SITE, ""),
+            today + p.views_of(Some(day), kind::SITE, ""),
+        ))
     }
 }
 
-fn add_view(batch: &mut Batch, day: i64, k: &'static str, key: &str) {
-    let entry = (day, k, key.to_string());
-    if let Some(n) = batch.views.get_mut(&entry) {
-        *n += 1;
-        return;
-    }
-    let droppable = k == kind::SEARCH || k == kind::REFERRER;
-    if droppable && batch.views.len() >= MAX_KEYS {
-        return;
-    }
-    batch.views.insert(entry, 1);
+/// A stack buffer for an id's digits.
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+/// An id as text without allocating.
+fn fmt_id(buf: &mut [u8; 20], id: i64) -> &str {
+    use std::io::Write;
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let _ = write!(cursor, "{id}");
+    let n = cursor.position() as usize;
+    std::str::from_utf8(&buf[..n]).unwrap_or("0")
 }
 
 /// Deletes salts and visitor digests older than yesterday.
@@ -349,8 +417,7 @@ mod tests {
         r.record(visit(20261126, 2, "/a/5.html", Some(5)));
         r.record_search(20261126, "扶贫");
         assert_eq!(r.pending(5), 3);
-        let p = r.lock();
-        let b = &p.batch;
+        let b = r.lock().take();
         assert_eq!(b.views[&(20261126, kind::SITE, String::new())], 3);
         assert_eq!(b.views[&(20261126, kind::REFERRER, "www.baidu.com".into())], 3);
         assert_eq!(b.views[&(20261126, kind::SEARCH, "扶贫".into())], 1);
