@@ -27,6 +27,10 @@ pub struct FileConfig {
     pub flush_seconds: Option<u64>,
     /// Folder whose templates override the built-in ones.
     pub theme_dir: Option<PathBuf>,
+    /// Largest image upload in MB.
+    pub upload_image_max_mb: Option<u64>,
+    /// Largest attachment upload in MB.
+    pub upload_attachment_max_mb: Option<u64>,
     /// Mark back-office cookies `Secure` (default: when `base_url` is https).
     pub secure_cookies: Option<bool>,
     /// Take the client address from `X-Forwarded-For` (only behind our own proxy).
@@ -61,6 +65,10 @@ pub struct Config {
     pub flush_seconds: u64,
     /// Theme folder.
     pub theme_dir: Option<PathBuf>,
+    /// Largest image upload in bytes.
+    pub upload_image_max_bytes: u64,
+    /// Largest attachment upload in bytes.
+    pub upload_attachment_max_bytes: u64,
     /// Whether back-office cookies are marked `Secure`.
     pub secure_cookies: bool,
     /// Whether `X-Forwarded-For` names the client (set only behind a proxy
@@ -136,6 +144,10 @@ impl Config {
             anyhow::bail!("base URL {base_url:?} must start with http:// or https://");
         }
         let flush_seconds = file.flush_seconds.unwrap_or(5).clamp(1, 3600);
+        const MB: u64 = 1024 * 1024;
+        let upload_image_max_bytes = file.upload_image_max_mb.unwrap_or(10).clamp(1, 100) * MB;
+        let upload_attachment_max_bytes =
+            file.upload_attachment_max_mb.unwrap_or(50).clamp(1, 1024) * MB;
         let secure_cookies = file
             .secure_cookies
             .unwrap_or_else(|| base_url.starts_with("https://"));
@@ -146,6 +158,8 @@ impl Config {
             base_url,
             flush_seconds,
             theme_dir: file.theme_dir,
+            upload_image_max_bytes,
+            upload_attachment_max_bytes,
             secure_cookies,
             trust_proxy: file.trust_proxy.unwrap_or(false),
             smtp_host: file.smtp_host,

@@ -64,3 +64,64 @@ pub async fn create(
     .await?;
     Ok(row.try_get("id")?)
 }
+
+fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Announcement> {
+    Ok(Announcement {
+        id: row.try_get("id")?,
+        text: row.try_get("text")?,
+        url: row.try_get("url")?,
+        starts_at: row.try_get("starts_at")?,
+        ends_at: row.try_get("ends_at")?,
+    })
+}
+
+/// Every announcement, newest start first (the back office's list).
+pub async fn list_all(db: &Db) -> anyhow::Result<Vec<Announcement>> {
+    let rows = sqlx::query(
+        "SELECT id, text, url, starts_at, ends_at FROM announcements ORDER BY starts_at DESC, id DESC",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<sqlx::Result<_>>()?)
+}
+
+/// One announcement by id.
+pub async fn get(db: &Db, id: i64) -> anyhow::Result<Option<Announcement>> {
+    let row =
+        sqlx::query("SELECT id, text, url, starts_at, ends_at FROM announcements WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// Saves an announcement.
+pub async fn update(
+    db: &Db,
+    id: i64,
+    text: &str,
+    url: Option<&str>,
+    starts_at: i64,
+    ends_at: Option<i64>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE announcements SET text = $1, url = $2, starts_at = $3, ends_at = $4 WHERE id = $5",
+    )
+    .bind(text)
+    .bind(url)
+    .bind(starts_at)
+    .bind(ends_at)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Deletes an announcement.
+pub async fn delete(db: &Db, id: i64) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM announcements WHERE id = $1")
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

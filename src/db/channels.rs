@@ -326,3 +326,95 @@ mod tests {
         assert_eq!(tree.with_descendants(3), vec![3]);
     }
 }
+
+/// The editable values of a channel.
+#[derive(Debug, Clone)]
+pub struct ChannelEdit<'a> {
+    /// Parent.
+    pub parent_id: Option<i64>,
+    /// Name.
+    pub name: &'a str,
+    /// Slug (unique).
+    pub slug: &'a str,
+    /// Position.
+    pub sort_order: i64,
+    /// Shown in the channel bar.
+    pub in_nav: bool,
+    /// Description.
+    pub description: &'a str,
+}
+
+/// Whether a slug is used by a channel other than `except`.
+pub async fn slug_taken(db: &Db, slug: &str, except: Option<i64>) -> anyhow::Result<bool> {
+    Ok(
+        sqlx::query("SELECT 1 AS one FROM channels WHERE slug = $1 AND id <> $2")
+            .bind(slug)
+            .bind(except.unwrap_or(0))
+            .fetch_optional(db.pool())
+            .await?
+            .is_some(),
+    )
+}
+
+/// Whether a sibling (same parent) already has this name.
+pub async fn name_taken(
+    db: &Db,
+    parent_id: Option<i64>,
+    name: &str,
+    except: Option<i64>,
+) -> anyhow::Result<bool> {
+    Ok(sqlx::query(
+        "SELECT 1 AS one FROM channels WHERE COALESCE(parent_id, 0) = $1 AND name = $2 AND id <> $3",
+    )
+    .bind(parent_id.unwrap_or(0))
+    .bind(name)
+    .bind(except.unwrap_or(0))
+    .fetch_optional(db.pool())
+    .await?
+    .is_some())
+}
+
+/// Saves a channel's values.
+pub async fn update(db: &Db, id: i64, e: &ChannelEdit<'_>) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE channels SET parent_id = $1, name = $2, slug = $3, sort_order = $4, in_nav = $5,
+             description = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(e.parent_id)
+    .bind(e.name)
+    .bind(e.slug)
+    .bind(e.sort_order)
+    .bind(i64::from(e.in_nav))
+    .bind(e.description)
+    .bind(now())
+    .bind(id)
+    .execute(db.pool())
+    .await
+    .with_context(|| format!("cannot save channel {id}"))?;
+    Ok(())
+}
+
+/// Sets the positions of several channels at once.
+pub async fn set_orders(db: &Db, orders: &[(i64, i64)]) -> anyhow::Result<()> {
+    let mut tx = db.pool().begin().await?;
+    for (id, order) in orders {
+        sqlx::query("UPDATE channels SET sort_order = $1, updated_at = $2 WHERE id = $3")
+            .bind(*order)
+            .bind(now())
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes a channel that has no children and no articles.
+pub async fn delete(db: &Db, id: i64) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM channels WHERE id = $1")
+        .bind(id)
+        .execute(db.pool())
+        .await
+        .with_context(|| format!("cannot delete channel {id}"))?;
+    Ok(())
+}

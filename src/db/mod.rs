@@ -16,6 +16,7 @@ pub mod copy;
 pub mod editorial;
 pub mod letters;
 pub mod login_attempts;
+pub mod media;
 mod migrate;
 pub mod pages;
 pub mod revisions;

@@ -3,6 +3,7 @@
 //! assets. Public pages live in [`site`].
 
 pub mod admin;
+pub mod media;
 pub mod site;
 
 use axum::Router;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(site::router())
         .merge(admin::router(state.clone()))
+        .merge(media::router())
         .route("/static/{*file}", get(serve_asset))
         .fallback(site::misc::fallback)
         .layer(middleware::from_fn_with_state(

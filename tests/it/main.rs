@@ -3,14 +3,22 @@
 
 mod harness;
 
+mod admin_browser;
+mod admin_cli;
+mod admin_csrf;
 mod admin_login;
+mod admin_matrix;
 mod admin_support;
+mod admin_workflow;
 mod browser;
 mod cli_import;
 mod cluster;
 mod deploy;
+mod editor_js;
 mod hits;
 mod mailbox;
 mod mailbox_browser;
+mod media_upload;
+mod sanitizer_payloads;
 mod site_pages;
 mod visits;

@@ -24,6 +24,7 @@ pub mod extract;
 pub mod login;
 pub mod mailbox;
 pub mod mailbox_report;
+pub mod media;
 pub mod pages;
 pub mod revisions;
 pub mod settings;
@@ -139,6 +140,7 @@ fn all() -> AdminRoutes {
         .merge(dashboard::router())
         .merge(articles::router())
         .merge(editor::router())
+        .merge(media::router())
         .merge(workflow::router())
         .merge(revisions::router())
         .merge(channels::router())
@@ -257,4 +259,31 @@ async fn load_session(state: &AppState, token: &str, ip: &str) -> anyhow::Result
         ip: ip.to_string(),
         session_id: live.id,
     }))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_route_table_is_complete_and_unique() {
+        let table = routes();
+        let mut seen = std::collections::HashSet::new();
+        for r in &table {
+            assert!(r.path.starts_with("/admin"), "{r:?}");
+            assert!(seen.insert((r.method, r.path)), "declared twice: {r:?}");
+        }
+        // Only the login pages are public; every POST needs more than that
+        // except the two login steps.
+        let public: Vec<_> = table
+            .iter()
+            .filter(|r| r.perm == Perm::Public)
+            .map(|r| r.path)
+            .collect();
+        assert!(
+            public.iter().all(|p| p.starts_with("/admin/login")),
+            "{public:?}"
+        );
+        println!("{} back-office routes", table.len());
+    }
 }

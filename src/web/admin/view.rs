@@ -44,6 +44,7 @@ pub const NAV: &[(&str, &str, &str, Perm)] = &[
         Perm::Publish,
     ),
     ("trash", "回收站", "/admin/trash", Perm::Publish),
+    ("media", "媒体库", "/admin/media", Perm::Write),
     ("channels", "栏目", "/admin/channels", Perm::Admin),
     ("pages", "单页", "/admin/pages", Perm::SiteContent),
     (
@@ -153,6 +154,7 @@ pub fn notice_text(code: &str, n: i64, skipped: i64) -> Option<String> {
             "mail_replied" => "答复已保存，来信人可凭查询码查看。",
             "mail_published" => "已在“来信公开”中公开（姓名已隐去，电话和邮箱不公开）。",
             "mail_unpublished" => "已取消公开。",
+            "uploaded" => "上传成功。",
             "bulk" => {
                 return Some(if skipped > 0 {
                     format!("已处理 {n} 篇；{skipped} 篇因无权操作或状态不符未处理。")
@@ -198,6 +200,8 @@ pub struct Chrome<'a> {
     pub css_url: String,
     /// Our small script (confirmations); pages work without it.
     pub js_url: String,
+    /// The back office's icon.
+    pub icon_url: String,
     /// Site name.
     pub site_name: String,
 }
@@ -274,6 +278,7 @@ fn render_with<T: Serialize>(
         flash: p.flash,
         css_url: assets::url("admin/admin.css"),
         js_url: assets::url("admin/admin.js"),
+        icon_url: assets::url("admin/icon.svg"),
         site_name,
     };
     Ok(state.templates.render(template, &Ctx { chrome, page })?)
@@ -308,6 +313,44 @@ pub fn error_page(
         },
     )
     .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The confirmation step of a destructive action (a page whose form posts
+/// the action; without JavaScript this is the confirmation).
+#[derive(Debug, Serialize)]
+pub struct Confirm {
+    /// The question.
+    pub question: String,
+    /// What will happen.
+    pub detail: String,
+    /// Where the form posts.
+    pub action: String,
+    /// The button.
+    pub button: &'static str,
+    /// Where 取消 leads.
+    pub cancel: String,
+}
+
+/// Renders a confirmation page.
+pub async fn confirm(
+    state: &AppState,
+    user: &CurrentUser,
+    active: &str,
+    title: &str,
+    c: Confirm,
+) -> AppResult<Response> {
+    render(
+        state,
+        AdminPage {
+            user: Some(user),
+            active,
+            title,
+            flash: None,
+        },
+        "admin/confirm.html",
+        c,
+    )
+    .await
 }
 
 /// `2026-11-26 09:30` in Asia/Shanghai.

@@ -6,9 +6,9 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::view::{self, AdminPage};
+use super::view::{self, Confirm};
 use super::{AdminRoutes, CsrfForm, CurrentUser};
 use crate::app::AppState;
 use crate::auth::{Access, Perm};
@@ -276,41 +276,6 @@ async fn unpublish_article(
     Outcome::Done("unpublished").answer(id)
 }
 
-/// The confirmation step of a destructive action.
-#[derive(Debug, Serialize)]
-pub struct Confirm {
-    /// The question.
-    pub question: String,
-    /// What will happen.
-    pub detail: String,
-    /// Where the form posts.
-    pub action: String,
-    /// The button.
-    pub button: &'static str,
-    /// Where 取消 leads.
-    pub cancel: String,
-}
-
-async fn confirm_page(
-    state: &AppState,
-    user: &CurrentUser,
-    title: &str,
-    c: Confirm,
-) -> AppResult<Response> {
-    view::render(
-        state,
-        AdminPage {
-            user: Some(user),
-            active: "articles",
-            title,
-            flash: None,
-        },
-        "admin/confirm.html",
-        c,
-    )
-    .await
-}
-
 async fn confirm_trash(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -320,9 +285,10 @@ async fn confirm_trash(
     if !user.can_publish_in(a.article.channel_id) {
         return Err(denied());
     }
-    confirm_page(
+    view::confirm(
         &state,
         &user,
+        "articles",
         "移入回收站",
         Confirm {
             question: format!("确定把《{}》移入回收站吗？", a.article.title),
@@ -381,9 +347,10 @@ async fn confirm_purge(
             "只能彻底删除回收站中的文章，请先移入回收站。".into(),
         ));
     }
-    confirm_page(
+    view::confirm(
         &state,
         &user,
+        "trash",
         "彻底删除",
         Confirm {
             question: format!("确定彻底删除《{}》吗？", a.article.title),

@@ -45,6 +45,7 @@ struct Neighbour {
 
 #[derive(Serialize)]
 struct ArticlePage {
+    preview: bool,
     breadcrumb: Vec<Crumb>,
     article: ArticleView,
     prev: Option<Neighbour>,
@@ -74,15 +75,28 @@ pub async fn render_article(
     let Some(article) = articles::get_visible(&state.db, id).await? else {
         return Ok(None);
     };
+    Ok(Some(
+        render_article_page(state, &article, font, false).await?,
+    ))
+}
+
+/// Renders an article as the public page shows it; `preview` marks the
+/// back office's preview of an article that may not be published.
+pub async fn render_article_page(
+    state: &AppState,
+    article: &Article,
+    font: &'static str,
+    preview: bool,
+) -> AppResult<String> {
     let data = SiteData::load(state).await?;
-    let (newer, older) = articles::neighbours(&state.db, &article).await?;
-    let related = articles::related(&state.db, &article, 6).await?;
+    let (newer, older) = articles::neighbours(&state.db, article).await?;
+    let related = articles::related(&state.db, article, 6).await?;
     let channel = data.tree.get(article.channel_id).cloned();
     let (channel_name, channel_link) = channel
         .as_ref()
         .map(|c| (c.name.clone(), channel_url(&c.slug, 1)))
         .unwrap_or_default();
-    let description = description_of(&article);
+    let description = description_of(article);
     let base = state.config.base_url.trim_end_matches('/').to_string();
     let absolute = |u: &str| {
         if u.starts_with("http://") || u.starts_with("https://") {
@@ -92,6 +106,7 @@ pub async fn render_article(
         }
     };
     let view = ArticlePage {
+        preview,
         breadcrumb: breadcrumb(&data.tree, article.channel_id),
         article: ArticleView {
             title: article.title.clone(),
@@ -137,13 +152,13 @@ pub async fn render_article(
         rss_url: channel.as_ref().map(|c| format!("/c/{}/rss.xml", c.slug)),
     };
     let layout = layout::build(state, &data, meta, font);
-    Ok(Some(state.templates.render(
+    Ok(state.templates.render(
         "site/article.html",
         &PageCtx {
             layout: &layout,
             page: view,
         },
-    )?))
+    )?)
 }
 
 async fn show_article(
