@@ -54,12 +54,11 @@ pub struct Taken {
 /// Removes a challenge and returns it if it was still live: whatever the
 /// outcome of the check, it cannot be tried twice.
 pub async fn take(db: &Db, id: &str, now: i64) -> anyhow::Result<Option<Taken>> {
-    let row = sqlx::query(
-        "DELETE FROM captchas WHERE id = $1 RETURNING answer, form_token, expires_at",
-    )
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
+    let row =
+        sqlx::query("DELETE FROM captchas WHERE id = $1 RETURNING answer, form_token, expires_at")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
     let Some(row) = row else { return Ok(None) };
     let expires_at: i64 = row.try_get("expires_at")?;
     if expires_at <= now {

@@ -73,11 +73,12 @@ pub async fn flush(db: &Db, batch: &Batch, kinds: &Kinds) -> anyhow::Result<Flus
         .collect();
     for (day, key, n) in &article_views {
         let Ok(id) = key.parse::<i64>() else { continue };
-        let row = sqlx::query("UPDATE articles SET hits = hits + $1 WHERE id = $2 RETURNING channel_id")
-            .bind(*n)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("UPDATE articles SET hits = hits + $1 WHERE id = $2 RETURNING channel_id")
+                .bind(*n)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some(row) = row {
             let channel: i64 = row.try_get("channel_id")?;
             articles.insert(id);
@@ -102,7 +103,15 @@ pub async fn flush(db: &Db, batch: &Batch, kinds: &Kinds) -> anyhow::Result<Flus
     let list: Vec<_> = uniques.into_iter().collect();
     for chunk in list.chunks(ROWS_PER_STATEMENT) {
         let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
+            .map(|i| {
+                format!(
+                    "(${}, ${}, ${}, ${})",
+                    4 * i + 1,
+                    4 * i + 2,
+                    4 * i + 3,
+                    4 * i + 4
+                )
+            })
             .collect();
         let sql = format!(
             "INSERT INTO visit_uniques (day, kind, key, visitor) VALUES {} ON CONFLICT DO NOTHING RETURNING day, kind, key",
@@ -110,13 +119,19 @@ pub async fn flush(db: &Db, batch: &Batch, kinds: &Kinds) -> anyhow::Result<Flus
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (day, kind, key, visitor) in chunk {
-            q = q.bind(*day).bind(*kind).bind(key.clone()).bind(visitor.clone());
+            q = q
+                .bind(*day)
+                .bind(*kind)
+                .bind(key.clone())
+                .bind(visitor.clone());
         }
         for row in q.fetch_all(&mut *tx).await? {
             let day: i64 = row.try_get("day")?;
             let kind: String = row.try_get("kind")?;
             let key: String = row.try_get("key")?;
-            let Some(kind) = kinds.intern(&kind) else { continue };
+            let Some(kind) = kinds.intern(&kind) else {
+                continue;
+            };
             views.entry((day, kind, key)).or_insert((0, 0)).1 += 1;
         }
     }
@@ -125,7 +140,14 @@ pub async fn flush(db: &Db, batch: &Batch, kinds: &Kinds) -> anyhow::Result<Flus
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = 5 * i;
-                format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
             })
             .collect();
         let sql = format!(

@@ -126,7 +126,10 @@ fn glyph(c: char) -> &'static [Stroke] {
             (3.0, 5.0),
             (1.0, 6.0),
         ]],
-        'A' => &[&[(0.0, 6.0), (2.0, 0.0), (4.0, 6.0)], &[(0.9, 3.8), (3.1, 3.8)]],
+        'A' => &[
+            &[(0.0, 6.0), (2.0, 0.0), (4.0, 6.0)],
+            &[(0.9, 3.8), (3.1, 3.8)],
+        ],
         'C' => &[&[
             (4.0, 1.0),
             (3.0, 0.0),
@@ -141,7 +144,10 @@ fn glyph(c: char) -> &'static [Stroke] {
             &[(4.0, 0.0), (0.0, 0.0), (0.0, 6.0), (4.0, 6.0)],
             &[(0.0, 3.0), (3.0, 3.0)],
         ],
-        'F' => &[&[(4.0, 0.0), (0.0, 0.0), (0.0, 6.0)], &[(0.0, 3.0), (3.0, 3.0)]],
+        'F' => &[
+            &[(4.0, 0.0), (0.0, 0.0), (0.0, 6.0)],
+            &[(0.0, 3.0), (3.0, 3.0)],
+        ],
         'H' => &[
             &[(0.0, 0.0), (0.0, 6.0)],
             &[(4.0, 0.0), (4.0, 6.0)],
@@ -186,7 +192,10 @@ fn glyph(c: char) -> &'static [Stroke] {
         ]],
         'W' => &[&[(0.0, 0.0), (1.0, 6.0), (2.0, 2.2), (3.0, 6.0), (4.0, 0.0)]],
         'X' => &[&[(0.0, 0.0), (4.0, 6.0)], &[(4.0, 0.0), (0.0, 6.0)]],
-        'Y' => &[&[(0.0, 0.0), (2.0, 3.0), (4.0, 0.0)], &[(2.0, 3.0), (2.0, 6.0)]],
+        'Y' => &[
+            &[(0.0, 0.0), (2.0, 3.0), (4.0, 0.0)],
+            &[(2.0, 3.0), (2.0, 6.0)],
+        ],
         _ => &[],
     }
 }
@@ -197,9 +206,9 @@ fn blend(img: &mut RgbImage, x: i64, y: i64, colour: [u8; 3], a: f32) {
         return;
     }
     let p = img.get_pixel_mut(x as u32, y as u32);
-    for i in 0..3 {
-        let v = f32::from(p.0[i]) * (1.0 - a) + f32::from(colour[i]) * a;
-        p.0[i] = v.round().clamp(0.0, 255.0) as u8;
+    for (channel, c) in p.0.iter_mut().zip(colour) {
+        let v = f32::from(*channel) * (1.0 - a) + f32::from(c) * a;
+        *channel = v.round().clamp(0.0, 255.0) as u8;
     }
 }
 
@@ -276,7 +285,7 @@ pub fn render_png(answer: &str) -> anyhow::Result<Vec<u8>> {
 fn curve(img: &mut RgbImage, rng: &mut Rng, width: f32) {
     let amp = rng.range(4.0, 12.0);
     let freq = rng.range(0.03, 0.08);
-    let phase = rng.range(0.0, 6.28);
+    let phase = rng.range(0.0, std::f32::consts::TAU);
     let base = rng.range(15.0, 35.0);
     let g = rng.range(80.0, 160.0) as u8;
     let mut prev = (0.0, base + amp * phase.sin());
@@ -316,7 +325,10 @@ mod tests {
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let img = image::load_from_memory(&png).unwrap().to_rgb8();
         assert_eq!((img.width(), img.height()), (WIDTH, HEIGHT));
-        let dark = img.pixels().filter(|p| p.0.iter().all(|v| *v < 140)).count();
+        let dark = img
+            .pixels()
+            .filter(|p| p.0.iter().all(|v| *v < 140))
+            .count();
         assert!(dark > 300, "{dark} dark pixels");
     }
 }

@@ -217,7 +217,9 @@ pub fn valid_email(e: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !e.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"'))
 }
 
 /// Checks a letter form (everything but the captcha, the honeypot and the
@@ -419,7 +421,11 @@ mod tests {
         assert_ne!(a, new_code());
         let salt = new_salt();
         let digest = code_digest(&salt, &a);
-        assert!(code_matches(&salt, &digest, &a.to_lowercase().replace('-', " ")));
+        assert!(code_matches(
+            &salt,
+            &digest,
+            &a.to_lowercase().replace('-', " ")
+        ));
         assert!(!code_matches(&salt, &digest, "AAAA-AAAA-AAAA"));
         assert_ne!(digest, code_digest(&new_salt(), &a), "salted per letter");
     }

@@ -128,13 +128,28 @@ mod tests {
         assert_eq!(
             r.by_month,
             vec![
-                Count { label: "2026-10".into(), n: 1 },
-                Count { label: "2026-11".into(), n: 2 }
+                Count {
+                    label: "2026-10".into(),
+                    n: 1
+                },
+                Count {
+                    label: "2026-11".into(),
+                    n: 2
+                }
             ]
         );
         assert_eq!(r.by_category[0].n, 2);
-        assert_eq!(r.by_category[2], Count { label: "投诉".into(), n: 1 });
-        assert_eq!(r.by_status.iter().map(|c| c.n).collect::<Vec<_>>(), [1, 0, 1, 1]);
+        assert_eq!(
+            r.by_category[2],
+            Count {
+                label: "投诉".into(),
+                n: 1
+            }
+        );
+        assert_eq!(
+            r.by_status.iter().map(|c| c.n).collect::<Vec<_>>(),
+            [1, 0, 1, 1]
+        );
         assert_eq!(r.average_reply_hours.as_deref(), Some("20.0"));
         assert_eq!((r.overdue, r.replied, r.replied_late), (1, 2, 0));
         assert_eq!(compute(&[], 0).average_reply_hours, None);

@@ -110,7 +110,10 @@ pub fn referrer_host(referer: &str, own_hosts: &[&str]) -> Option<String> {
         .strip_prefix("http://")
         .or_else(|| referer.strip_prefix("https://"))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if own_hosts.iter().any(|h| !h.is_empty() && authority.eq_ignore_ascii_case(h)) {
+    if own_hosts
+        .iter()
+        .any(|h| !h.is_empty() && authority.eq_ignore_ascii_case(h))
+    {
         return None;
     }
     let url = url::Url::parse(referer.trim()).ok()?;
@@ -200,7 +203,10 @@ mod tests {
 
     #[test]
     fn search_terms_are_tidied() {
-        assert_eq!(search_term("q=%E6%89%B6%E8%B4%AB++Project").as_deref(), Some("扶贫 project"));
+        assert_eq!(
+            search_term("q=%E6%89%B6%E8%B4%AB++Project").as_deref(),
+            Some("扶贫 project")
+        );
         assert_eq!(search_term("q=+++"), None);
         assert_eq!(search_term("page=2"), None);
     }

@@ -20,7 +20,10 @@ const SKIPPED: &[&str] = &["/admin", "/static/", "/media/", "/mailbox/captcha/"]
 
 /// The article id of `/a/{id}.html`.
 fn article_of(path: &str) -> Option<i64> {
-    path.strip_prefix("/a/")?.strip_suffix(".html")?.parse().ok()
+    path.strip_prefix("/a/")?
+        .strip_suffix(".html")?
+        .parse()
+        .ok()
 }
 
 /// The channel slug of `/c/{slug}/` and `/c/{slug}/page/{n}/`.
@@ -114,7 +117,10 @@ mod tests {
         assert_eq!(article_of("/a/12.html"), Some(12));
         assert_eq!(article_of("/a/x.html"), None);
         assert_eq!(channel_slug_of("/c/fupin-yaowen/"), Some("fupin-yaowen"));
-        assert_eq!(channel_slug_of("/c/fupin-yaowen/page/3/"), Some("fupin-yaowen"));
+        assert_eq!(
+            channel_slug_of("/c/fupin-yaowen/page/3/"),
+            Some("fupin-yaowen")
+        );
         assert_eq!(channel_slug_of("/c/fupin-yaowen/rss.xml"), None);
     }
 }

@@ -161,7 +161,12 @@ impl Pending {
 
     fn put_back(&mut self, batch: Batch) {
         for ((day, k, key), n) in batch.views {
-            *self.views.entry((day, k)).or_default().entry(key).or_insert(0) += n;
+            *self
+                .views
+                .entry((day, k))
+                .or_default()
+                .entry(key)
+                .or_insert(0) += n;
         }
         self.keys = self.views.values().map(HashMap::len).sum();
         for (day, k, key, hex) in batch.uniques {
@@ -419,7 +424,10 @@ mod tests {
         assert_eq!(r.pending(5), 3);
         let b = r.lock().take();
         assert_eq!(b.views[&(20261126, kind::SITE, String::new())], 3);
-        assert_eq!(b.views[&(20261126, kind::REFERRER, "www.baidu.com".into())], 3);
+        assert_eq!(
+            b.views[&(20261126, kind::REFERRER, "www.baidu.com".into())],
+            3
+        );
         assert_eq!(b.views[&(20261126, kind::SEARCH, "扶贫".into())], 1);
         let article_uniques = b.uniques.iter().filter(|u| u.1 == kind::ARTICLE).count();
         assert_eq!(article_uniques, 2, "two visitors of the article");

@@ -276,7 +276,11 @@ async fn hit_counts_from_two_instances_add_up() {
             "{backend}"
         );
         let (views, visitors) = total_of(&app, kind::ARTICLE, &id.to_string()).await;
-        assert_eq!((views, visitors), (7, 2), "{backend}: a reader seen by both instances counts once");
+        assert_eq!(
+            (views, visitors),
+            (7, 2),
+            "{backend}: a reader seen by both instances counts once"
+        );
         other.db.close().await;
         app.finish().await;
     }

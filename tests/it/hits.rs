@@ -48,7 +48,10 @@ async fn views_are_counted_in_memory_then_flushed() {
             stored,
             "no write per request"
         );
-        assert_eq!(app.state.hits.flush(&app.state.db).await.unwrap().articles, 1);
+        assert_eq!(
+            app.state.hits.flush(&app.state.db).await.unwrap().articles,
+            1
+        );
         assert_eq!(
             fupin::db::articles::get(&app.state.db, id)
                 .await
@@ -65,7 +68,10 @@ async fn views_are_counted_in_memory_then_flushed() {
         // A 404 counts nothing; a robot's view counts nothing.
         browse(&app.state, "/a/999999.html", "192.0.2.50").await;
         app.get(&uri).await;
-        assert_eq!(app.state.hits.flush(&app.state.db).await.unwrap().articles, 1);
+        assert_eq!(
+            app.state.hits.flush(&app.state.db).await.unwrap().articles,
+            1
+        );
         assert_eq!(
             fupin::db::articles::get(&app.state.db, id)
                 .await

@@ -26,7 +26,9 @@ fn sample_payloads(dir: &Path, per_file: usize) -> Vec<String> {
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let Ok(bytes) = std::fs::read(&f) else { continue };
+        let Ok(bytes) = std::fs::read(&f) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(&bytes);
         let lines: Vec<&str> = text
             .lines()
@@ -37,7 +39,13 @@ fn sample_payloads(dir: &Path, per_file: usize) -> Vec<String> {
             continue;
         }
         let step = (lines.len() / per_file).max(1);
-        out.extend(lines.iter().step_by(step).take(per_file).map(|l| l.to_string()));
+        out.extend(
+            lines
+                .iter()
+                .step_by(step)
+                .take(per_file)
+                .map(|l| l.to_string()),
+        );
     }
     out
 }
@@ -60,7 +68,11 @@ fn letters_of(payloads: &[String], count: usize) -> Vec<serde_json::Value> {
             }
             let body = format!("第{i}封：\n{body}");
             let reply_from = &payloads[(i * 7 + 3) % payloads.len()..];
-            let reply: String = reply_from.iter().take(4).map(|p| format!("{p}\n")).collect();
+            let reply: String = reply_from
+                .iter()
+                .take(4)
+                .map(|p| format!("{p}\n"))
+                .collect();
             let name: String = group[0].chars().take(30).collect();
             let subject: String = group[group.len() / 2].chars().take(60).collect();
             serde_json::json!({
@@ -84,7 +96,24 @@ async fn seed_visits(state: &AppState) {
             for view in 0..(1 + (who + back) % 4) {
                 r.record(fupin::stats::Visit {
                     day,
-                    visitor: [(who as u8), (back as u8), 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7],
+                    visitor: [
+                        (who as u8),
+                        (back as u8),
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                        7,
+                    ],
                     path: format!("/a/{}.html", 1 + (who + view) % 5),
                     article: Some(1 + (who + view) % 5),
                     channel: None,
@@ -107,7 +136,10 @@ async fn payload_letters_show_as_text_in_a_real_browser() {
     let chromium = std::env::var("FUPIN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let skip = if !Path::new(&chromium).exists() {
         Some(format!("{chromium} is not installed"))
-    } else if !root.join("tests/browser/node_modules/playwright-core").is_dir() {
+    } else if !root
+        .join("tests/browser/node_modules/playwright-core")
+        .is_dir()
+    {
         Some("tests/browser/node_modules is missing (npm ci in tests/browser)".into())
     } else if shared_dir().is_none() {
         Some("../shared is absent: no payload lists".into())
@@ -115,7 +147,10 @@ async fn payload_letters_show_as_text_in_a_real_browser() {
         None
     };
     if let Some(why) = skip {
-        assert!(std::env::var("CI").is_err(), "browser test cannot run in CI: {why}");
+        assert!(
+            std::env::var("CI").is_err(),
+            "browser test cannot run in CI: {why}"
+        );
         eprintln!("skipped: {why}");
         return;
     }
@@ -141,15 +176,28 @@ async fn run_on(backend: &str, root: &Path, chromium: &str, payloads: &[String])
     let app = TestApp::on_target(dir, target).await;
     let db = app.state.db.clone();
     let work = tempfile::tempdir().unwrap();
-    fupin::db::settings::set(&db, fupin::mailbox::guard::LETTERS_PER_HOUR_KEY, "100").await.unwrap();
-    seed_visits(&app.state).await;
-    let admin = add_user(&app, "guanli", Role::Admin, &[]).await;
-    let s = session::start(&db, admin, Stage::Full, "127.0.0.1", "browser", fupin::db::now())
+    fupin::db::settings::set(&db, fupin::mailbox::guard::LETTERS_PER_HOUR_KEY, "100")
         .await
         .unwrap();
+    seed_visits(&app.state).await;
+    let admin = add_user(&app, "guanli", Role::Admin, &[]).await;
+    let s = session::start(
+        &db,
+        admin,
+        Stage::Full,
+        "127.0.0.1",
+        "browser",
+        fupin::db::now(),
+    )
+    .await
+    .unwrap();
     let letters = letters_of(payloads, 8);
     let letters_file = work.path().join("letters.json");
-    std::fs::write(&letters_file, serde_json::json!({ "letters": letters }).to_string()).unwrap();
+    std::fs::write(
+        &letters_file,
+        serde_json::json!({ "letters": letters }).to_string(),
+    )
+    .unwrap();
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
 
@@ -185,7 +233,8 @@ async fn run_on(backend: &str, root: &Path, chromium: &str, payloads: &[String])
                 let _ = writeln!(stdin, "{answer}");
             } else if line == "NEED publish" {
                 let ok = handle.block_on(async {
-                    let (rows, _) = fupin::db::letters::list(&db2, &Default::default(), 0, 100).await?;
+                    let (rows, _) =
+                        fupin::db::letters::list(&db2, &Default::default(), 0, 100).await?;
                     for l in rows {
                         fupin::db::letters::set_published(&db2, l.id, true).await?;
                     }
@@ -215,7 +264,10 @@ async fn run_on(backend: &str, root: &Path, chromium: &str, payloads: &[String])
     for l in &letters {
         let body = fupin::mailbox::clean_text(l["body"].as_str().unwrap(), true);
         let cell = fupin::csv_text::cell(&body);
-        assert!(csv.body.contains(&cell), "{backend}: the export lacks a letter as text");
+        assert!(
+            csv.body.contains(&cell),
+            "{backend}: the export lacks a letter as text"
+        );
     }
     server.stop();
     app.finish().await;

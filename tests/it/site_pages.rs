@@ -242,7 +242,10 @@ async fn single_pages_map_and_contact() {
             "the contact page leads to the letter page"
         );
         assert!(
-            app.get("/mailbox").await.body.contains("href=\"/contact.html\""),
+            app.get("/mailbox")
+                .await
+                .body
+                .contains("href=\"/contact.html\""),
             "the contact details stay reachable from the letter page"
         );
         app.finish().await;

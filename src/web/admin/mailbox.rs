@@ -28,7 +28,11 @@ pub fn router() -> AdminRoutes {
         .get("/admin/mailbox", Perm::Mailbox, list_letters)
         .get("/admin/mailbox/{id}", Perm::Mailbox, show_letter)
         .post("/admin/mailbox/{id}/assign", Perm::Mailbox, assign_letter)
-        .post("/admin/mailbox/{id}/status", Perm::Mailbox, set_letter_status)
+        .post(
+            "/admin/mailbox/{id}/status",
+            Perm::Mailbox,
+            set_letter_status,
+        )
         .post("/admin/mailbox/{id}/note", Perm::Mailbox, add_note)
         .post("/admin/mailbox/{id}/reply", Perm::Mailbox, reply_letter)
         .post("/admin/mailbox/{id}/publish", Perm::Mailbox, publish_letter)
@@ -153,13 +157,24 @@ async fn list_letters(
 ) -> AppResult<Response> {
     let now = db::now();
     let page = q.page.unwrap_or(1).max(1);
-    let (rows, total) =
-        letters::list(&state.db, &q.filter(&user, now), (page - 1) * PER_PAGE, PER_PAGE).await?;
+    let (rows, total) = letters::list(
+        &state.db,
+        &q.filter(&user, now),
+        (page - 1) * PER_PAGE,
+        PER_PAGE,
+    )
+    .await?;
     let filters = q.query_string();
     let counts = letters::count_by_status(&state.db)
         .await?
         .into_iter()
-        .map(|(s, n)| (format!("/admin/mailbox?status={}", s.as_str()), s.label(), n))
+        .map(|(s, n)| {
+            (
+                format!("/admin/mailbox?status={}", s.as_str()),
+                s.label(),
+                n,
+            )
+        })
         .collect();
     view::render(
         &state,
@@ -231,11 +246,16 @@ async fn detail(
         label: "（未分配）".into(),
         selected: l.assignee_id.is_none(),
     }];
-    staff.extend(letters::staff(&state.db).await?.into_iter().map(|s| Choice {
-        selected: Some(s.id) == l.assignee_id,
-        value: s.id.to_string(),
-        label: s.name,
-    }));
+    staff.extend(
+        letters::staff(&state.db)
+            .await?
+            .into_iter()
+            .map(|s| Choice {
+                selected: Some(s.id) == l.assignee_id,
+                value: s.id.to_string(),
+                label: s.name,
+            }),
+    );
     let notes = letters::notes(&state.db, id)
         .await?
         .into_iter()
@@ -292,9 +312,23 @@ fn done(id: i64, code: &str) -> Response {
     view::see_other(&format!("/admin/mailbox/{id}?msg={code}"))
 }
 
-async fn log(state: &AppState, user: &CurrentUser, action: &str, l: &Letter, detail: &str) -> AppResult<()> {
+async fn log(
+    state: &AppState,
+    user: &CurrentUser,
+    action: &str,
+    l: &Letter,
+    detail: &str,
+) -> AppResult<()> {
     let object = format!("信件 {} {}", l.number, l.subject);
-    audit::record(&state.db, &user.actor(), action, &object, Outcome::Ok, detail).await?;
+    audit::record(
+        &state.db,
+        &user.actor(),
+        action,
+        &object,
+        Outcome::Ok,
+        detail,
+    )
+    .await?;
     Ok(())
 }
 
@@ -315,9 +349,21 @@ async fn assign_letter(
     let chosen = match f.assignee_id.trim() {
         "" => None,
         v => {
-            let Some(s) = v.parse::<i64>().ok().and_then(|v| staff.iter().find(|s| s.id == v)) else {
+            let Some(s) = v
+                .parse::<i64>()
+                .ok()
+                .and_then(|v| staff.iter().find(|s| s.id == v))
+            else {
                 let flash = Flash::error("所选承办人不存在或无权处理信件，未分配。");
-                return detail(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, Some(flash), (None, None)).await;
+                return detail(
+                    &state,
+                    &user,
+                    id,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(flash),
+                    (None, None),
+                )
+                .await;
             };
             Some(s)
         }
@@ -346,14 +392,37 @@ async fn set_letter_status(
     let l = load(&state, id).await?;
     let Some(status) = Status::parse(f.status.trim()) else {
         let flash = Flash::error("请选择有效的状态。");
-        return detail(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, Some(flash), (None, None)).await;
+        return detail(
+            &state,
+            &user,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(flash),
+            (None, None),
+        )
+        .await;
     };
     if status == Status::Replied && l.reply.is_empty() {
         let flash = Flash::error("还没有答复内容，不能标记为已回复。请先填写答复。");
-        return detail(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, Some(flash), (None, None)).await;
+        return detail(
+            &state,
+            &user,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(flash),
+            (None, None),
+        )
+        .await;
     }
     letters::set_status(&state.db, id, status).await?;
-    log(&state, &user, "信件状态", &l, &format!("{} → {}", l.status.label(), status.label())).await?;
+    log(
+        &state,
+        &user,
+        "信件状态",
+        &l,
+        &format!("{} → {}", l.status.label(), status.label()),
+    )
+    .await?;
     Ok(done(id, "mail_status"))
 }
 
@@ -372,8 +441,18 @@ async fn add_note(
     let l = load(&state, id).await?;
     let text = clean_text(&f.body, true);
     if text.is_empty() || text.chars().count() > MAX_REPLY {
-        let flash = Flash::error(format!("备注不能为空，且不超过 {MAX_REPLY} 字；备注未保存。"));
-        return detail(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, Some(flash), (None, Some(f.body))).await;
+        let flash = Flash::error(format!(
+            "备注不能为空，且不超过 {MAX_REPLY} 字；备注未保存。"
+        ));
+        return detail(
+            &state,
+            &user,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(flash),
+            (None, Some(f.body)),
+        )
+        .await;
     }
     letters::add_note(&state.db, id, user.id, &user.display_name, &text).await?;
     log(&state, &user, "信件备注", &l, "").await?;
@@ -389,11 +468,25 @@ async fn reply_letter(
     let l = load(&state, id).await?;
     let text = clean_text(&f.body, true);
     if text.is_empty() || text.chars().count() > MAX_REPLY {
-        let flash = Flash::error(format!("答复不能为空，且不超过 {MAX_REPLY} 字；答复未保存。"));
-        return detail(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, Some(flash), (Some(f.body), None)).await;
+        let flash = Flash::error(format!(
+            "答复不能为空，且不超过 {MAX_REPLY} 字；答复未保存。"
+        ));
+        return detail(
+            &state,
+            &user,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(flash),
+            (Some(f.body), None),
+        )
+        .await;
     }
     letters::save_reply(&state.db, id, &text, &user.display_name).await?;
-    let action = if l.reply.is_empty() { "信件答复" } else { "修改答复" };
+    let action = if l.reply.is_empty() {
+        "信件答复"
+    } else {
+        "修改答复"
+    };
     log(&state, &user, action, &l, "").await?;
     Ok(done(id, "mail_replied"))
 }
@@ -414,16 +507,46 @@ async fn publish_letter(
     let on = f.action != "unpublish";
     if on && !l.publish_ok {
         let flash = Flash::error("来信人未同意公开，不能公开此信。");
-        return detail(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, Some(flash), (None, None)).await;
+        return detail(
+            &state,
+            &user,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(flash),
+            (None, None),
+        )
+        .await;
     }
     if on && l.reply.is_empty() {
         let flash = Flash::error("请先答复，再公开。");
-        return detail(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, Some(flash), (None, None)).await;
+        return detail(
+            &state,
+            &user,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(flash),
+            (None, None),
+        )
+        .await;
     }
     if letters::set_published(&state.db, id, on).await? {
-        log(&state, &user, if on { "信件公开" } else { "取消公开" }, &l, "").await?;
+        log(
+            &state,
+            &user,
+            if on { "信件公开" } else { "取消公开" },
+            &l,
+            "",
+        )
+        .await?;
     }
-    Ok(done(id, if on { "mail_published" } else { "mail_unpublished" }))
+    Ok(done(
+        id,
+        if on {
+            "mail_published"
+        } else {
+            "mail_unpublished"
+        },
+    ))
 }
 
 /// The dashboard's block: letters waiting, the newest first.

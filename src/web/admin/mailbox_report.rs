@@ -69,13 +69,18 @@ impl Days {
 
     /// `yyyymmdd` of both ends.
     pub fn day_numbers(&self) -> (i64, i64) {
-        let n = |d: NaiveDate| i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day());
+        let n = |d: NaiveDate| {
+            i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+        };
         (n(self.from), n(self.to))
     }
 
     /// Every day of the period.
     pub fn each(&self) -> Vec<NaiveDate> {
-        self.from.iter_days().take_while(|d| *d <= self.to).collect()
+        self.from
+            .iter_days()
+            .take_while(|d| *d <= self.to)
+            .collect()
     }
 }
 
@@ -101,14 +106,23 @@ impl Period {
             parse(&self.from).or(Some(default.from).filter(|_| self.from.trim().is_empty())),
             parse(&self.to).or(Some(today).filter(|_| self.to.trim().is_empty())),
         ) else {
-            return (default, Some("日期格式应为 2026-11-26，已显示默认时间段。".into()));
+            return (
+                default,
+                Some("日期格式应为 2026-11-26，已显示默认时间段。".into()),
+            );
         };
         if from > to {
-            return (default, Some("开始日期晚于结束日期，已显示默认时间段。".into()));
+            return (
+                default,
+                Some("开始日期晚于结束日期，已显示默认时间段。".into()),
+            );
         }
         if (to - from).num_days() >= max_days {
             let from = to - Duration::days(max_days - 1);
-            return (Days { from, to }, Some(format!("时间段最长 {max_days} 天，已从 {from} 起显示。")));
+            return (
+                Days { from, to },
+                Some(format!("时间段最长 {max_days} 天，已从 {from} 起显示。")),
+            );
         }
         (Days { from, to }, None)
     }
@@ -162,8 +176,23 @@ async fn export_letters(
     let (rows, total) = letters::list(&state.db, &q.filter(&user, now), 0, 100_000).await?;
     let mut out = String::from(csv_text::BOM);
     out.push_str(&csv_text::row(&[
-        "编号", "收信时间", "姓名", "电话", "电子邮箱", "主题", "类别", "内容", "同意公开", "状态",
-        "承办人", "答复期限", "是否超期", "答复", "答复时间", "答复人", "已公开",
+        "编号",
+        "收信时间",
+        "姓名",
+        "电话",
+        "电子邮箱",
+        "主题",
+        "类别",
+        "内容",
+        "同意公开",
+        "状态",
+        "承办人",
+        "答复期限",
+        "是否超期",
+        "答复",
+        "答复时间",
+        "答复人",
+        "已公开",
     ]));
     let yes = |b: bool| if b { "是" } else { "否" };
     for l in &rows {
@@ -236,8 +265,12 @@ async fn settings_page(
     typed: Option<&Pairs>,
 ) -> AppResult<Response> {
     let staff = letters::staff(&state.db).await?;
-    let current = settings::get(&state.db, DEFAULT_ASSIGNEE_KEY).await?.unwrap_or_default();
-    let chosen = typed.map_or(current.as_str(), |t| t.one("default_assignee")).to_string();
+    let current = settings::get(&state.db, DEFAULT_ASSIGNEE_KEY)
+        .await?
+        .unwrap_or_default();
+    let chosen = typed
+        .map_or(current.as_str(), |t| t.one("default_assignee"))
+        .to_string();
     let mut assignees = vec![Choice {
         value: String::new(),
         label: "（不自动分配）".into(),
@@ -262,7 +295,9 @@ async fn settings_page(
         staff: staff
             .into_iter()
             .map(|s| StaffLine {
-                email: typed.map_or(s.email.clone(), |t| t.one(&format!("email_{}", s.id)).to_string()),
+                email: typed.map_or(s.email.clone(), |t| {
+                    t.one(&format!("email_{}", s.id)).to_string()
+                }),
                 id: s.id,
                 role: crate::auth::Role::parse(&s.role).map_or("", |r| r.label()),
                 name: s.name,
@@ -299,11 +334,21 @@ async fn save_settings(
     CsrfForm(form): CsrfForm<Pairs>,
 ) -> AppResult<Response> {
     let mut problems = Vec::new();
-    let days = form.one("reply_days").trim().parse::<i64>().ok().filter(|d| (1..=365).contains(d));
+    let days = form
+        .one("reply_days")
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| (1..=365).contains(d));
     if days.is_none() {
         problems.push("答复期限应为 1 到 365 之间的天数");
     }
-    let per_hour = form.one("letters_per_hour").trim().parse::<i64>().ok().filter(|n| (1..=1000).contains(n));
+    let per_hour = form
+        .one("letters_per_hour")
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=1000).contains(n));
     if per_hour.is_none() {
         problems.push("每小时来信上限应为 1 到 1000 之间的整数");
     }
@@ -323,14 +368,39 @@ async fn save_settings(
     if !problems.is_empty() {
         problems.dedup();
         let flash = Flash::error(format!("{}；设置未保存。", problems.join("；")));
-        return settings_page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(flash), Some(&form)).await;
+        return settings_page(
+            &state,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(flash),
+            Some(&form),
+        )
+        .await;
     }
-    settings::set(&state.db, REPLY_DAYS_KEY, &days.unwrap_or_default().to_string()).await?;
-    settings::set(&state.db, guard::LETTERS_PER_HOUR_KEY, &per_hour.unwrap_or_default().to_string()).await?;
+    settings::set(
+        &state.db,
+        REPLY_DAYS_KEY,
+        &days.unwrap_or_default().to_string(),
+    )
+    .await?;
+    settings::set(
+        &state.db,
+        guard::LETTERS_PER_HOUR_KEY,
+        &per_hour.unwrap_or_default().to_string(),
+    )
+    .await?;
     settings::set(&state.db, DEFAULT_ASSIGNEE_KEY, &assignee).await?;
     for (id, e) in &emails {
         letters::set_staff_email(&state.db, *id, e).await?;
     }
-    audit::record(&state.db, &user.actor(), "信箱设置", "秘书长信箱", Outcome::Ok, "").await?;
+    audit::record(
+        &state.db,
+        &user.actor(),
+        "信箱设置",
+        "秘书长信箱",
+        Outcome::Ok,
+        "",
+    )
+    .await?;
     Ok(view::see_other("/admin/mailbox/settings?msg=saved"))
 }

@@ -18,9 +18,9 @@ use crate::app::AppState;
 use crate::assets;
 use crate::auth::Perm;
 use crate::csv_text;
+use crate::db::articles;
 use crate::db::channels::ChannelTree;
 use crate::db::visits::{self, KeyTotal};
-use crate::db::articles;
 use crate::error::AppResult;
 use crate::stats::agent::Device;
 use crate::stats::{chart, kind};
@@ -120,7 +120,13 @@ async fn numbers(state: &AppState, days: &Days) -> AppResult<Numbers> {
     let searches = top(kind::SEARCH)
         .await?
         .iter()
-        .map(|t| line(t.key.clone(), Some(format!("/search?q={}", encode_query(&t.key))), t))
+        .map(|t| {
+            line(
+                t.key.clone(),
+                Some(format!("/search?q={}", encode_query(&t.key))),
+                t,
+            )
+        })
         .collect();
     let devices = top(kind::DEVICE)
         .await?
@@ -197,7 +203,11 @@ async fn show_stats(
     .await
 }
 
-async fn show_chart(State(state): State<AppState>, _user: CurrentUser, Query(p): Query<Period>) -> AppResult<Response> {
+async fn show_chart(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Query(p): Query<Period>,
+) -> AppResult<Response> {
     let (days, _) = p.resolve(DEFAULT_DAYS, MAX_DAYS);
     let (from, to) = days.day_numbers();
     let stored = visits::days(&state.db, kind::SITE, from, to).await?;
@@ -245,7 +255,12 @@ async fn export_stats(
     let (days, _) = p.resolve(DEFAULT_DAYS, MAX_DAYS);
     let n = numbers(&state, &days).await?;
     let mut out = String::from(csv_text::BOM);
-    out.push_str(&csv_text::row(&["类别", "名称", "浏览量", "访客数（按日计）"]));
+    out.push_str(&csv_text::row(&[
+        "类别",
+        "名称",
+        "浏览量",
+        "访客数（按日计）",
+    ]));
     let mut push = |section: &str, label: &str, views: i64, visitors: i64| {
         out.push_str(&csv_text::row(&[
             section,
@@ -273,7 +288,10 @@ async fn export_stats(
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         out,
     )

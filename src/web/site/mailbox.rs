@@ -13,9 +13,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
+use super::Crumb;
 use super::channel::page_numbers;
 use super::layout::{self, PageCtx, PageMeta, SiteData, date};
-use super::Crumb;
 use crate::app::AppState;
 use crate::assets;
 use crate::auth::token;
@@ -49,8 +49,15 @@ struct Client(String);
 impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Client(client_ip_of(&state.config, &parts.headers, &parts.extensions)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Client(client_ip_of(
+            &state.config,
+            &parts.headers,
+            &parts.extensions,
+        )))
     }
 }
 
@@ -119,9 +126,13 @@ async fn render<T: Serialize>(
         ..PageMeta::default()
     };
     let layout = layout::build(state, &data, meta, layout::font_size_of(headers));
-    Ok(state
-        .templates
-        .render(template, &PageCtx { layout: &layout, page })?)
+    Ok(state.templates.render(
+        template,
+        &PageCtx {
+            layout: &layout,
+            page,
+        },
+    )?)
 }
 
 /// A response that no cache keeps, with the form cookie when it is new.
@@ -154,7 +165,11 @@ struct Shown<'a> {
     form_error: Option<&'static str>,
 }
 
-async fn form_response(state: &AppState, headers: &HeaderMap, shown: Shown<'_>) -> AppResult<Response> {
+async fn form_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    shown: Shown<'_>,
+) -> AppResult<Response> {
     let (csrf, cookie) = token_of(state, headers);
     let challenge = guard::issue(&state.db, &csrf, db::now()).await?;
     let page = FormPage {
@@ -182,7 +197,15 @@ async fn form_response(state: &AppState, headers: &HeaderMap, shown: Shown<'_>) 
         max_body: mailbox::MAX_BODY,
         reply_days: reply_days(&state.db).await?,
     };
-    let html = render(state, headers, "写信", "/mailbox", "site/mailbox.html", page).await?;
+    let html = render(
+        state,
+        headers,
+        "写信",
+        "/mailbox",
+        "site/mailbox.html",
+        page,
+    )
+    .await?;
     Ok(private(shown.status, html, cookie))
 }
 
@@ -290,7 +313,11 @@ async fn submit_letter(
     let captcha_result =
         guard::check_captcha(&state.db, &posted.captcha_id, &posted.captcha, &cookie, now).await?;
     if captcha_result == CaptchaCheck::Foreign {
-        let r = reshow(StatusCode::FORBIDDEN, Vec::new(), Some(Refusal::Token.message()));
+        let r = reshow(
+            StatusCode::FORBIDDEN,
+            Vec::new(),
+            Some(Refusal::Token.message()),
+        );
         return form_response(&state, &headers, r).await;
     }
     let mut typed = kept.clone();
@@ -353,11 +380,22 @@ async fn submit_letter(
         subject: letter.subject,
         reply_days: days,
     };
-    let html = render(&state, &headers, "来信已收到", "/mailbox", "site/mailbox_sent.html", page).await?;
+    let html = render(
+        &state,
+        &headers,
+        "来信已收到",
+        "/mailbox",
+        "site/mailbox_sent.html",
+        page,
+    )
+    .await?;
     Ok(private(StatusCode::OK, html, None))
 }
 
-async fn show_captcha(State(state): State<AppState>, Path(file): Path<String>) -> AppResult<Response> {
+async fn show_captcha(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> AppResult<Response> {
     let id = file
         .strip_suffix(".png")
         .filter(|id| token::well_formed(id))
@@ -425,7 +463,15 @@ async fn query_page(
         error,
         letter,
     };
-    let html = render(state, headers, "查询回复", "/mailbox/query", "site/mailbox_query.html", page).await?;
+    let html = render(
+        state,
+        headers,
+        "查询回复",
+        "/mailbox/query",
+        "site/mailbox_query.html",
+        page,
+    )
+    .await?;
     Ok(private(status, html, cookie))
 }
 
@@ -440,15 +486,36 @@ async fn query_letter(
     body: Bytes,
 ) -> AppResult<Response> {
     let q: QueryForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let number: String = q.number.chars().filter(char::is_ascii_digit).take(20).collect();
+    let number: String = q
+        .number
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(20)
+        .collect();
     let token_ok = guard::form_token(&headers).is_some_and(|c| token::same(&c, &q.csrf));
     if !token_ok {
         let m = "页面已过期，请重新输入后查询。";
-        return query_page(&state, &headers, StatusCode::FORBIDDEN, number, Some(m), None).await;
+        return query_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            number,
+            Some(m),
+            None,
+        )
+        .await;
     }
     if !guard::admit_query(&state.db, &guard::client_key(&ip), db::now()).await? {
         let m = "查询过于频繁，请一小时后再试。";
-        return query_page(&state, &headers, StatusCode::TOO_MANY_REQUESTS, number, Some(m), None).await;
+        return query_page(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            number,
+            Some(m),
+            None,
+        )
+        .await;
     }
     let found = match letters::by_number(&state.db, &number).await? {
         Some(l) if mailbox::code_matches(&l.code_salt, &l.code_hash, &q.code) => Some(l),
@@ -457,7 +524,15 @@ async fn query_letter(
     let Some(l) = found else {
         // One answer for an unknown number and a wrong code.
         let m = "信件编号或查询码不正确，请核对后重新输入。";
-        return query_page(&state, &headers, StatusCode::UNPROCESSABLE_ENTITY, number, Some(m), None).await;
+        return query_page(
+            &state,
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            number,
+            Some(m),
+            None,
+        )
+        .await;
     };
     let view = LetterView {
         number: l.number.clone(),
@@ -529,7 +604,11 @@ async fn show_board(
 ) -> AppResult<Response> {
     let page = match q.page.as_deref() {
         None => 1,
-        Some(p) => p.parse::<i64>().ok().filter(|p| *p >= 1).ok_or(AppError::NotFound)?,
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or(AppError::NotFound)?,
     };
     let (rows, total) = letters::board(&state.db, (page - 1) * BOARD_PAGE, BOARD_PAGE).await?;
     let pages = ((total + BOARD_PAGE - 1) / BOARD_PAGE).max(1);
@@ -567,6 +646,14 @@ async fn show_board(
         },
     };
     let path = board_url(page);
-    let html = render(&state, &headers, "来信公开", &path, "site/mailbox_board.html", view).await?;
+    let html = render(
+        &state,
+        &headers,
+        "来信公开",
+        &path,
+        "site/mailbox_board.html",
+        view,
+    )
+    .await?;
     Ok(Html(html).into_response())
 }
