@@ -74,7 +74,7 @@ async function inspect(label) {
       if (tag === 'script' && !(el.getAttribute('src') || '').startsWith('/static/')) bad.push('script ' + (el.getAttribute('src') || 'inline'));
       if (tag === 'img' && !/^\/(static|mailbox\/captcha|admin\/stats)\//.test(el.getAttribute('src') || '')) bad.push('img ' + el.getAttribute('src'));
       if (tag === 'meta' && el.hasAttribute('http-equiv')) bad.push('meta http-equiv');
-      if (tag === 'link' && el.getAttribute('rel') !== 'stylesheet' && !['canonical', 'alternate'].includes(el.getAttribute('rel'))) bad.push('link ' + el.getAttribute('rel'));
+      if (tag === 'link' && !(el.getAttribute('href') || '').startsWith('/static/') && !['canonical', 'alternate'].includes(el.getAttribute('rel'))) bad.push('link ' + el.getAttribute('rel'));
     }
     // Letter text is plain text: no child elements at all.
     for (const el of document.querySelectorAll('.letter-text, .plain-text, .letter-subject, .letter-title, .letter-facts dd:not(:has(.status))')) {
