@@ -114,7 +114,11 @@ async fn numbers(state: &AppState, days: &Days) -> AppResult<Numbers> {
         .collect();
     let plain = |rows: Vec<KeyTotal>, link: bool| -> Vec<TopLine> {
         rows.iter()
-            .map(|t| line(t.key.clone(), link.then(|| t.key.clone()), t))
+            .map(|t| {
+                // Only our own paths become links.
+                let local = t.key.starts_with('/') && !t.key.starts_with("//");
+                line(t.key.clone(), (link && local).then(|| t.key.clone()), t)
+            })
             .collect()
     };
     let searches = top(kind::SEARCH)
