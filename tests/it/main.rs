@@ -18,6 +18,7 @@ mod editor_js;
 mod hits;
 mod mailbox;
 mod mailbox_browser;
+mod mailbox_mail;
 mod media_upload;
 mod sanitizer_payloads;
 mod site_pages;

@@ -23,6 +23,7 @@ pub mod editor;
 pub mod extract;
 pub mod login;
 pub mod mailbox;
+pub mod mailbox_actions;
 pub mod mailbox_report;
 pub mod media;
 pub mod pages;
@@ -150,6 +151,7 @@ fn all() -> AdminRoutes {
         .merge(users::router())
         .merge(audit::router())
         .merge(mailbox::router())
+        .merge(mailbox_actions::router())
         .merge(mailbox_report::router())
         .merge(stats::router())
 }

@@ -7,6 +7,7 @@ pub mod feeds;
 pub mod home;
 pub mod layout;
 pub mod mailbox;
+pub mod mailbox_board;
 pub mod misc;
 
 use axum::Router;
