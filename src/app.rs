@@ -8,7 +8,6 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::db::{self, Db};
-use crate::hits::HitCounter;
 use crate::render::Templates;
 
 /// What handlers share.
@@ -18,8 +17,9 @@ pub struct AppState {
     pub db: Db,
     /// Templates.
     pub templates: Arc<Templates>,
-    /// Batched hit counts.
-    pub hits: Arc<HitCounter>,
+    /// Batched visit counts: the statistics and the articles' 点击数
+    /// (one count; see `stats`).
+    pub hits: Arc<crate::stats::Recorder>,
     /// Settings.
     pub config: Arc<Config>,
     /// The newest change seen in the shared change log.
@@ -56,7 +56,7 @@ impl AppState {
         AppState {
             db,
             templates: Arc::new(Templates::new(config.theme_dir.clone())),
-            hits: Arc::new(HitCounter::default()),
+            hits: Arc::new(crate::stats::Recorder::new(config.count_visits)),
             config: Arc::new(config),
             changes: Arc::new(crate::cluster::ChangeWatch::default()),
             instance: crate::cluster::new_instance_id().into(),

@@ -9,7 +9,7 @@
 //!   instances run: each instance tries to insert the (job, slot) claim and
 //!   only the one whose insert succeeds runs the job.
 //! - [`spawn_background`] starts the watcher, the job loop and the flush of
-//!   batched hit counts (each instance flushes its own counts; the updates
+//!   batched visit counts (statistics and 点击数) (each instance flushes its own counts; the updates
 //!   add, so the database total is right whatever the number of instances).
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -98,6 +98,10 @@ pub const JOBS: &[Job] = &[
         name: "prune_logs",
         period: 3600,
     },
+    Job {
+        name: "prune_visitors",
+        period: 600,
+    },
 ];
 
 /// How long the change log and job claims are kept.
@@ -107,11 +111,16 @@ async fn run_job(state: &AppState, job: &Job, now: i64) -> anyhow::Result<()> {
     match job.name {
         "publish_scheduled" => {
             let report = db::articles::publish_due(&state.db, now).await?;
-            if !report.published.is_empty() || !report.unpublished.is_empty() {
+            if !report.published.is_empty() {
                 tracing::info!(
-                    published = report.published.len(),
-                    unpublished = report.unpublished.len(),
-                    "scheduled publishing"
+                    count = report.published.len(),
+                    "published scheduled articles"
+                );
+            }
+            if !report.unpublished.is_empty() {
+                tracing::info!(
+                    count = report.unpublished.len(),
+                    "took expired articles off the site"
                 );
             }
         }
@@ -121,6 +130,13 @@ async fn run_job(state: &AppState, job: &Job, now: i64) -> anyhow::Result<()> {
             db::login_attempts::prune(&state.db, now - 86_400).await?;
             db::sessions::purge_expired(&state.db, now, now - crate::auth::session::IDLE_SECS)
                 .await?;
+        }
+        "prune_visitors" => {
+            // Yesterday's salt goes once today is under way: no count can
+            // then be linked to a visitor. Expired captchas and old
+            // mailbox attempts go too.
+            crate::stats::prune(&state.db, now).await?;
+            db::captchas::prune(&state.db, now, now - 86_400).await?;
         }
         _ => {}
     }
@@ -205,7 +221,7 @@ pub fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
                 if let Err(e) = state.hits.flush(&state.db).await {
                     tracing::warn!(
                         error = format!("{e:#}"),
-                        "hit counts not flushed yet; will retry"
+                        "visit counts not flushed yet; will retry"
                     );
                 }
             }

@@ -40,6 +40,19 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// Take the client address from `X-Forwarded-For` (only behind our own proxy).
     pub trust_proxy: Option<bool>,
+    /// SMTP relay for the mailbox's notices (none: no e-mail).
+    pub smtp_host: Option<String>,
+    /// SMTP port (default 25).
+    pub smtp_port: Option<u16>,
+    /// Sender address of the notices.
+    pub smtp_from: Option<String>,
+    /// SMTP login, if the relay wants one.
+    pub smtp_user: Option<String>,
+    /// SMTP password.
+    pub smtp_password: Option<String>,
+    /// Count visits for the statistics (default on; off only to measure
+    /// what counting costs).
+    pub count_visits: Option<bool>,
 }
 
 /// The resolved settings.
@@ -70,6 +83,18 @@ pub struct Config {
     /// Whether `X-Forwarded-For` names the client (set only behind a proxy
     /// that overwrites it; otherwise anyone could claim any address).
     pub trust_proxy: bool,
+    /// SMTP relay host of the mailbox's notices.
+    pub smtp_host: Option<String>,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// Sender address.
+    pub smtp_from: Option<String>,
+    /// SMTP login.
+    pub smtp_user: Option<String>,
+    /// SMTP password.
+    pub smtp_password: Option<String>,
+    /// Whether public page views are counted.
+    pub count_visits: bool,
 }
 
 /// What the command line and environment said.
@@ -155,6 +180,12 @@ impl Config {
             upload_attachment_max_bytes,
             secure_cookies,
             trust_proxy: file.trust_proxy.unwrap_or(false),
+            smtp_host: file.smtp_host,
+            smtp_port: file.smtp_port.unwrap_or(25),
+            smtp_from: file.smtp_from,
+            smtp_user: file.smtp_user,
+            smtp_password: file.smtp_password,
+            count_visits: file.count_visits.unwrap_or(true),
         })
     }
 }

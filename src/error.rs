@@ -59,6 +59,13 @@ impl IntoResponse for AppError {
                     message,
                 },
             ),
+            AppError::Forbidden(message) => (
+                StatusCode::FORBIDDEN,
+                ErrorPage {
+                    heading: "无权操作",
+                    message,
+                },
+            ),
             AppError::Internal(e) if database_unreachable(&e) => {
                 tracing::warn!(error = format!("{e:#}"), "database unreachable");
                 (
@@ -69,13 +76,6 @@ impl IntoResponse for AppError {
                     },
                 )
             }
-            AppError::Forbidden(message) => (
-                StatusCode::FORBIDDEN,
-                ErrorPage {
-                    heading: "无权操作",
-                    message,
-                },
-            ),
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 (

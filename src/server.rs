@@ -33,7 +33,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .hits
         .flush(&state.db)
         .await
-        .context("cannot flush hit counts at shutdown")?;
+        .context("cannot flush visit counts at shutdown")?;
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -32,12 +32,16 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     2 "0002_changes_jobs",
     3 "0003_admin",
     4 "0004_media",
+    6 "0006_mailbox_stats",
+    7 "0007_visit_changes",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
     2 "0002_changes_jobs",
     3 "0003_admin",
     4 "0004_media",
+    6 "0006_mailbox_stats",
+    7 "0007_visit_changes",
 );
 
 /// What [`migrate`] did.

@@ -9,10 +9,12 @@
 pub mod announcements;
 pub mod articles;
 pub mod audit;
+pub mod captchas;
 pub mod changes;
 pub mod channels;
 pub mod copy;
 pub mod editorial;
+pub mod letters;
 pub mod login_attempts;
 pub mod media;
 mod migrate;
@@ -22,6 +24,7 @@ pub mod seed;
 pub mod sessions;
 pub mod settings;
 pub mod users;
+pub mod visits;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -174,7 +174,9 @@ async fn touched(
                     }
                 }
             }
-            ("article" | "pages_search" | "search", _) => {}
+            // Visit totals change every few seconds; a static copy shows them as of
+            // its pages' last render rather than re-rendering everything.
+            ("article" | "visits", _) => {}
             _ => return Ok(None),
         }
     }

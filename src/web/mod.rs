@@ -45,7 +45,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            count_article_views,
+            crate::stats::middleware::count_visits,
         ))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(middleware::from_fn(security_headers))
@@ -72,25 +72,6 @@ async fn serve_asset(Path(file): Path<String>) -> Response {
         }
         None => crate::error::AppError::NotFound.into_response(),
     }
-}
-
-/// Counts a view of every article page answered with 200, whether it was
-/// rendered or served from the cache.
-async fn count_article_views(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let article = (request.method() == axum::http::Method::GET)
-        .then(|| site::article::article_id_of(request.uri().path()))
-        .flatten();
-    let response = next.run(request).await;
-    if let Some(id) = article
-        && (response.status() == StatusCode::OK || response.status() == StatusCode::NOT_MODIFIED)
-    {
-        state.hits.record(id);
-    }
-    response
 }
 
 /// Names the instance in a header when it was given a name.

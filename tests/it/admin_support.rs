@@ -344,6 +344,31 @@ pub async fn fresh_path(app: &TestApp, cast: &Cast, pattern: &str, n: usize) -> 
         .expect("store a picture")
         .media
         .id
+    } else if pattern.starts_with("/admin/mailbox/") {
+        let now = fupin::db::now();
+        fupin::db::letters::create(
+            db,
+            &fupin::mailbox::CleanLetter {
+                name: "矩阵来信人".into(),
+                phone: "020-1234567".into(),
+                email: String::new(),
+                subject: format!("矩阵来信 {n}"),
+                category: fupin::mailbox::Category::Consult,
+                body: "矩阵测试的来信内容。".into(),
+                publish_ok: true,
+            },
+            &fupin::db::letters::Receipt {
+                code_salt: &format!("salt{n}"),
+                code_hash: "x",
+                now,
+                day: fupin::stats::day_of(now),
+                due_at: now + 86_400,
+                assignee_id: None,
+            },
+        )
+        .await
+        .expect("store a letter")
+        .0
     } else if pattern.starts_with("/admin/users/") {
         add_user(app, &format!("tmp{n}"), Role::Writer, &[]).await
     } else {

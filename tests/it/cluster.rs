@@ -236,6 +236,8 @@ async fn periodic_jobs_run_once_across_instances() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hit_counts_from_two_instances_add_up() {
+    use crate::visits::{browse, total_of};
+    use fupin::stats::kind;
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let other = second_state(&app).await;
@@ -249,12 +251,15 @@ async fn hit_counts_from_two_instances_add_up() {
             .unwrap()
             .unwrap()
             .hits;
+        let uri = format!("/a/{id}.html");
+        // One reader on both instances, another on the second only.
         for _ in 0..3 {
-            app.state.hits.record(id);
+            browse(&app.state, &uri, "198.51.100.1").await;
         }
-        for _ in 0..4 {
-            other.hits.record(id);
+        for _ in 0..3 {
+            browse(&other, &uri, "198.51.100.1").await;
         }
+        browse(&other, &uri, "198.51.100.2").await;
         let (a, b) = tokio::join!(
             app.state.hits.flush(&app.state.db),
             other.hits.flush(&other.db)
@@ -269,6 +274,12 @@ async fn hit_counts_from_two_instances_add_up() {
                 .hits,
             before + 7,
             "{backend}"
+        );
+        let (views, visitors) = total_of(&app, kind::ARTICLE, &id.to_string()).await;
+        assert_eq!(
+            (views, visitors),
+            (7, 2),
+            "{backend}: a reader seen by both instances counts once"
         );
         other.db.close().await;
         app.finish().await;

@@ -259,11 +259,22 @@ impl Drop for Server {
 
 /// A plain HTTP/1.1 GET over loopback: (status, body).
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    http_get_as(addr, path, "")
+}
+
+/// A plain HTTP/1.1 GET with a User-Agent (a browser's is counted in the
+/// visit statistics; none is a robot's): (status, body).
+pub fn http_get_as(addr: &str, path: &str, user_agent: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    let ua = if user_agent.is_empty() {
+        String::new()
+    } else {
+        format!("User-Agent: {user_agent}\r\n")
+    };
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{ua}Connection: close\r\n\r\n"
     )
     .expect("write");
     let mut buf = Vec::new();

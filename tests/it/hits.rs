@@ -1,7 +1,9 @@
-//! 点击数: counted in memory per request, shown at once, flushed in batches,
-//! and not lost when the server stops cleanly.
+//! 点击数: counted in memory per request (by the visit statistics, one
+//! count for both), shown at once, flushed in batches, and not lost when
+//! the server stops cleanly.
 
-use crate::harness::{Server, Target, TestApp, backends, http_get};
+use crate::harness::{Server, Target, TestApp, backends, http_get, http_get_as};
+use crate::visits::{DESKTOP, browse};
 
 fn shown_hits(body: &str) -> i64 {
     let at = body.find("点击数:").expect("hit count shown") + "点击数:".len();
@@ -28,13 +30,14 @@ async fn views_are_counted_in_memory_then_flushed() {
             .unwrap()
             .hits;
         let uri = format!("/a/{id}.html");
-        let first = shown_hits(&app.get(&uri).await.body);
+        let view = || browse(&app.state, &uri, "192.0.2.50");
+        let first = shown_hits(&view().await.1);
         assert_eq!(
             first, stored,
             "{backend}: the first view shows the stored count"
         );
-        app.get(&uri).await;
-        let third = shown_hits(&app.get(&uri).await.body);
+        view().await;
+        let third = shown_hits(&view().await.1);
         assert_eq!(third, stored + 2, "{backend}: views show before any flush");
         assert_eq!(
             fupin::db::articles::get(&app.state.db, id)
@@ -45,7 +48,10 @@ async fn views_are_counted_in_memory_then_flushed() {
             stored,
             "no write per request"
         );
-        assert_eq!(app.state.hits.flush(&app.state.db).await.unwrap(), 1);
+        assert_eq!(
+            app.state.hits.flush(&app.state.db).await.unwrap().articles,
+            1
+        );
         assert_eq!(
             fupin::db::articles::get(&app.state.db, id)
                 .await
@@ -55,13 +61,26 @@ async fn views_are_counted_in_memory_then_flushed() {
             stored + 3
         );
         assert_eq!(
-            shown_hits(&app.get(&uri).await.body),
+            shown_hits(&view().await.1),
             stored + 3,
             "nothing counted twice after a flush"
         );
-        // A 404 counts nothing.
-        app.get("/a/999999.html").await;
-        assert_eq!(app.state.hits.flush(&app.state.db).await.unwrap(), 1);
+        // A 404 counts nothing; a robot's view counts nothing.
+        browse(&app.state, "/a/999999.html", "192.0.2.50").await;
+        app.get(&uri).await;
+        assert_eq!(
+            app.state.hits.flush(&app.state.db).await.unwrap().articles,
+            1
+        );
+        assert_eq!(
+            fupin::db::articles::get(&app.state.db, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .hits,
+            stored + 4,
+            "only the browser's view of the page counted"
+        );
         app.finish().await;
     }
 }
@@ -89,9 +108,9 @@ fn counts_survive_on(target: &Target) {
     assert_eq!(status, 200);
     let at = home.find("/a/").unwrap();
     let href: String = home[at..].chars().take_while(|c| *c != '"').collect();
-    let before = shown_hits(&http_get(&server.addr, &href).1);
+    let before = shown_hits(&http_get_as(&server.addr, &href, DESKTOP).1);
     for _ in 0..4 {
-        assert_eq!(http_get(&server.addr, &href).0, 200);
+        assert_eq!(http_get_as(&server.addr, &href, DESKTOP).0, 200);
     }
     assert!(server.stop().success(), "clean exit on SIGTERM");
     let server = Server::start_with(&data, &[], &env);

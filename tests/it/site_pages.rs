@@ -231,8 +231,22 @@ async fn single_pages_map_and_contact() {
         let contact = app.get("/contact.html").await;
         assert!(contact.element("main").contains("020-37286668"));
         assert!(
-            app.get("/").await.body.contains("href=\"/contact.html\""),
-            "秘书长信箱 leads to the contact page"
+            app.get("/")
+                .await
+                .body
+                .contains("class=\"mailbox-link\" href=\"/mailbox\""),
+            "秘书长信箱 leads to the letter page"
+        );
+        assert!(
+            contact.body.contains("href=\"/mailbox\""),
+            "the contact page leads to the letter page"
+        );
+        assert!(
+            app.get("/mailbox")
+                .await
+                .body
+                .contains("href=\"/contact.html\""),
+            "the contact details stay reachable from the letter page"
         );
         app.finish().await;
     }

@@ -39,6 +39,7 @@ struct DashboardPage {
     scheduled: Block,
     activity: Vec<EntryView>,
     activity_is_all: bool,
+    letters: Option<super::mailbox::DashboardLetters>,
 }
 
 async fn block(state: &AppState, tree: &ChannelTree, f: ListFilter) -> AppResult<Block> {
@@ -102,6 +103,12 @@ async fn show_dashboard(
     } else {
         (empty(), empty())
     };
+    // New letters show here whether or not they are also sent by e-mail.
+    let letters = if user.role.has(Perm::Mailbox) {
+        Some(super::mailbox::dashboard_block(&state).await?)
+    } else {
+        None
+    };
     let activity_is_all = user.role == Role::Admin;
     let entries = if activity_is_all {
         audit::recent(&state.db, 10).await?
@@ -125,6 +132,7 @@ async fn show_dashboard(
             scheduled,
             activity: entries.iter().map(EntryView::new).collect(),
             activity_is_all,
+            letters,
         },
     )
     .await

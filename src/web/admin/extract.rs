@@ -162,9 +162,18 @@ pub struct ClientIp(pub String);
 
 /// Works out the client address of a request.
 pub fn client_ip(config: &Config, req: &Request) -> String {
+    client_ip_of(config, req.headers(), req.extensions())
+}
+
+/// Works out the client address from a request's headers and extensions
+/// (for extractors, which see the parts only).
+pub fn client_ip_of(
+    config: &Config,
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> String {
     if config.trust_proxy
-        && let Some(last) = req
-            .headers()
+        && let Some(last) = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
@@ -175,7 +184,7 @@ pub fn client_ip(config: &Config, req: &Request) -> String {
     {
         return last.to_string();
     }
-    req.extensions()
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_string())

@@ -22,10 +22,14 @@ pub mod dashboard;
 pub mod editor;
 pub mod extract;
 pub mod login;
+pub mod mailbox;
+pub mod mailbox_actions;
+pub mod mailbox_report;
 pub mod media;
 pub mod pages;
 pub mod revisions;
 pub mod settings;
+pub mod stats;
 pub mod users;
 pub mod view;
 pub mod workflow;
@@ -146,6 +150,10 @@ fn all() -> AdminRoutes {
         .merge(settings::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(mailbox::router())
+        .merge(mailbox_actions::router())
+        .merge(mailbox_report::router())
+        .merge(stats::router())
 }
 
 /// The table of every back-office route.

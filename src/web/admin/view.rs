@@ -56,6 +56,20 @@ pub const NAV: &[(&str, &str, &str, Perm)] = &[
     ("settings", "站点设置", "/admin/settings", Perm::Admin),
     ("users", "用户", "/admin/users", Perm::Admin),
     ("audit", "操作日志", "/admin/audit", Perm::Admin),
+    ("mailbox", "秘书长信箱", "/admin/mailbox", Perm::Mailbox),
+    (
+        "mailbox_report",
+        "信箱统计",
+        "/admin/mailbox/report",
+        Perm::Mailbox,
+    ),
+    (
+        "mailbox_settings",
+        "信箱设置",
+        "/admin/mailbox/settings",
+        Perm::Admin,
+    ),
+    ("stats", "访问统计", "/admin/stats", Perm::Publish),
     ("account", "我的账户", "/admin/account", Perm::Account),
 ];
 
@@ -134,6 +148,12 @@ pub fn notice_text(code: &str, n: i64, skipped: i64) -> Option<String> {
             "totp_reset" => "已清除该用户的两步验证。",
             "disabled" => "用户已停用，其所有登录已立即结束。",
             "enabled" => "用户已启用。",
+            "mail_assigned" => "承办人已更新。",
+            "mail_status" => "信件状态已更新。",
+            "mail_noted" => "内部备注已保存（来信人看不到备注）。",
+            "mail_replied" => "答复已保存，来信人可凭查询码查看。",
+            "mail_published" => "已在“来信公开”中公开（姓名已隐去，电话和邮箱不公开）。",
+            "mail_unpublished" => "已取消公开。",
             "uploaded" => "上传成功。",
             "bulk" => {
                 return Some(if skipped > 0 {

@@ -1,6 +1,7 @@
 //! The article page: one `<article>` with title, subtitle, 加入时间, 来源,
 //! author, 点击数 and body; around it the breadcrumb, 上一篇/下一篇 and related
-//! articles. Each view is counted in memory (see `hits`).
+//! articles. Each view is counted in memory with the visit statistics
+//! (see `stats`), which also feed the 点击数.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -198,5 +199,6 @@ async fn show_article(
     let html = render_article(&state, id, layout::font_size_of(&headers))
         .await?
         .ok_or(AppError::NotFound)?;
+    // The view is counted by `stats::middleware`, with the statistics.
     Ok(Html(html))
 }

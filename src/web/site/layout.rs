@@ -49,6 +49,7 @@ impl SiteData {
         let live = state.changes.is_live();
         let seq = state.changes.current();
         if live {
+            Self::refresh_visits(state, now).await;
             let slot = state
                 .site_cache
                 .slot
@@ -68,6 +69,7 @@ impl SiteData {
             pages: pages::list(db).await?,
             announcements: announcements::current(db, now).await?,
         });
+        Self::refresh_visits(state, now).await;
         if live {
             *state
                 .site_cache
@@ -76,6 +78,16 @@ impl SiteData {
                 .unwrap_or_else(|e| e.into_inner()) = Some((seq, now, data.clone()));
         }
         Ok(data)
+    }
+}
+
+impl SiteData {
+    /// Keeps the footer's 流量统计 current (read again every few seconds,
+    /// not per request); a failure leaves the footer without it.
+    async fn refresh_visits(state: &AppState, now: i64) {
+        if let Err(e) = state.hits.refresh_totals(&state.db, now).await {
+            tracing::debug!(error = format!("{e:#}"), "visit totals not read");
+        }
     }
 }
 
@@ -365,10 +377,13 @@ pub fn build(state: &AppState, data: &SiteData, meta: PageMeta, font_size: &'sta
             m: format!("/fontsize/m?back={back}"),
             l: format!("/fontsize/l?back={back}"),
         },
-        mailbox_url: "/contact.html".into(),
+        mailbox_url: "/mailbox".into(),
         search_query: String::new(),
         search_url: state.config.search_url.clone(),
-        visits: None,
+        visits: state
+            .hits
+            .footer(db_now())
+            .map(|(total, today)| Visits { total, today }),
     }
 }
 

@@ -1,5 +1,4 @@
-//! Single pages, the site map, the contact page (where 秘书长信箱 leads for
-//! now), the font-size switch, old addresses of the legacy site (answered
+//! Single pages, the site map, the contact page (linked from 秘书长信箱), the font-size switch, old addresses of the legacy site (answered
 //! with a permanent redirect) and the error pages.
 
 use axum::Router;

@@ -6,6 +6,8 @@ pub mod channel;
 pub mod feeds;
 pub mod home;
 pub mod layout;
+pub mod mailbox;
+pub mod mailbox_board;
 pub mod misc;
 
 use axum::Router;
@@ -24,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(article::router())
         .merge(misc::router())
         .merge(feeds::router())
+        .merge(mailbox::router())
 }
 
 /// An article as lists show it.
