@@ -90,12 +90,16 @@ async fn cached_pages_have_validators_and_encodings() {
         }
         // Views served from the cache are counted (by a reader's browser;
         // robots and revalidations are not).
-        let browser = ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36");
+        let browser = (
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36",
+        );
         let before = app.state.hits.pending(id);
         let hit = app.get_with(&uri, &[browser]).await;
         assert_eq!(hit.header("etag"), etag, "a cache hit");
         assert_eq!(app.state.hits.pending(id), before + 1);
-        app.get_with(&uri, &[browser, ("if-none-match", &etag)]).await;
+        app.get_with(&uri, &[browser, ("if-none-match", &etag)])
+            .await;
         app.get(&uri).await;
         assert_eq!(app.state.hits.pending(id), before + 1);
         // Each font size has its own entry.
