@@ -15,5 +15,6 @@ pub mod hits;
 pub mod html;
 pub mod import;
 pub mod render;
+pub mod search;
 pub mod server;
 pub mod web;
