@@ -11,6 +11,7 @@ pub mod articles;
 pub mod channels;
 mod migrate;
 pub mod pages;
+pub mod search;
 pub mod seed;
 pub mod settings;
 
