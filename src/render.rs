@@ -24,6 +24,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "site/map.html",
     "site/contact.html",
     "site/error.html",
+    "site/search.html",
     "site/rss.xml",
     "site/sitemap.xml",
 );

@@ -36,10 +36,14 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         })
     };
 
+    // Keeps the search index in step with every change, whoever wrote it.
+    let indexer = crate::search::spawn_indexer(state.db.clone());
+
     axum::serve(listener, state.router())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     flusher.abort();
+    indexer.abort();
     state
         .hits
         .flush(&state.db)

@@ -262,9 +262,9 @@ pub async fn add_word(db: &Db, word: &str) -> anyhow::Result<bool> {
 async fn enqueue_all_in(conn: &mut sqlx::AnyConnection) -> anyhow::Result<()> {
     let t = now();
     for sql in [
-        "INSERT INTO search_queue (doc_key, queued_at) SELECT id, $1 FROM articles
+        "INSERT INTO search_queue (doc_key, queued_at) SELECT id, $1 FROM articles WHERE true
          ON CONFLICT (doc_key) DO UPDATE SET queued_at = excluded.queued_at",
-        "INSERT INTO search_queue (doc_key, queued_at) SELECT -id, $1 FROM pages
+        "INSERT INTO search_queue (doc_key, queued_at) SELECT -id, $1 FROM pages WHERE true
          ON CONFLICT (doc_key) DO UPDATE SET queued_at = excluded.queued_at",
     ] {
         sqlx::query(sql).bind(t).execute(&mut *conn).await?;

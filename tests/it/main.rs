@@ -6,4 +6,6 @@ mod harness;
 mod browser;
 mod cli_import;
 mod hits;
+mod search_fresh;
+mod search_quality;
 mod site_pages;

@@ -7,6 +7,7 @@ pub mod feeds;
 pub mod home;
 pub mod layout;
 pub mod misc;
+pub mod search;
 
 use axum::Router;
 use serde::Serialize;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(article::router())
         .merge(misc::router())
         .merge(feeds::router())
+        .merge(search::router())
 }
 
 /// An article as lists show it.
