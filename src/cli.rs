@@ -1,6 +1,6 @@
-//! The command line: `serve`, `import`, `migrate` and `demo`. Every flag can
-//! also be given as a `FUPIN_*` environment variable, so scripts need not
-//! depend on flag order.
+//! The command line: `serve`, `import`, `migrate`, `demo`, `reindex` and
+//! `dict`. Every flag can also be given as a `FUPIN_*` environment
+//! variable, so scripts need not depend on flag order.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
