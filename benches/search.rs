@@ -325,7 +325,8 @@ async fn bench_trigram(dir: &std::path::Path, dict: &Dict, n: u64) -> anyhow::Re
     for (set, queries, _) in query_sets(dict, n).into_iter().take(3) {
         let mut lat = Vec::new();
         let mut hits = Vec::new();
-        for q in &queries {
+        // A hundred of each set: terms under three characters scan the table.
+        for q in queries.iter().take(100) {
             let (sql, binds) = trigram_sql(q);
             let t = Instant::now();
             let mut count = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM (SELECT rowid FROM tri WHERE {sql} LIMIT 1001)")));
@@ -421,6 +422,7 @@ fn main() -> anyhow::Result<()> {
     };
     let dict = Dict::load()?;
     println!("corpus: {n} articles, words from jieba's dictionary ({} entries) by frequency", dict.words.len());
+    sqlx::any::install_default_drivers();
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         precision_table().await?;

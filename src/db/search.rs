@@ -359,11 +359,13 @@ fn match_sql(backend: Backend, q: &MatchQuery<'_>) -> (String, Vec<i64>) {
     }
     let with_pages = q.channel_ids.is_empty();
     let sql = match backend {
+        // CROSS JOIN keeps FTS5 as the outer loop: left to itself SQLite may
+        // walk `articles` by its status index and run the match per row.
         Backend::Sqlite => {
             let mut sql = format!(
                 "SELECT search_fts.rowid AS doc_key, bm25(search_fts, 10.0, 1.0) AS score,
                         a.published_at AS at
-                 FROM search_fts JOIN articles a ON a.id = search_fts.rowid
+                 FROM search_fts CROSS JOIN articles a ON a.id = search_fts.rowid
                  WHERE search_fts MATCH $1 AND search_fts.rowid > 0{article_cond}"
             );
             if with_pages {
@@ -371,7 +373,7 @@ fn match_sql(backend: Backend, q: &MatchQuery<'_>) -> (String, Vec<i64>) {
                     " UNION ALL
                      SELECT search_fts.rowid AS doc_key, bm25(search_fts, 10.0, 1.0) AS score,
                             p.updated_at AS at
-                     FROM search_fts JOIN pages p ON p.id = -search_fts.rowid
+                     FROM search_fts CROSS JOIN pages p ON p.id = -search_fts.rowid
                      WHERE search_fts MATCH $1 AND search_fts.rowid < 0{page_cond}"
                 ));
             }
