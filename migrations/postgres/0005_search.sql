@@ -1,12 +1,17 @@
 -- Full-text search: the index, the queue that keeps it up to date, and the
 -- words the association adds to the segmenter's dictionary.
 --
--- Text is segmented in Rust (jieba) and stored as a tsvector built from the
--- terms directly (no parser, no dictionary), with a GIN index. Keys are
--- article ids, and minus the id for single pages.
+-- Text is segmented in Rust (jieba) and stored as tsvectors built from the
+-- terms directly (no parser, no dictionary). `terms` holds every distinct
+-- term, without positions, under a GIN index: it decides what matches and
+-- is never read whole at query time. `head` holds the title (weight A) and
+-- the first body terms with positions, small enough to stay inline: it is
+-- what ts_rank reads, so ranking thousands of matches detoasts nothing.
+-- Keys are article ids, and minus the id for single pages.
 CREATE TABLE search_index (
     doc_key BIGINT PRIMARY KEY,
-    terms   TSVECTOR NOT NULL
+    terms   TSVECTOR NOT NULL,
+    head    TSVECTOR NOT NULL
 );
 CREATE INDEX search_index_terms ON search_index USING GIN (terms);
 

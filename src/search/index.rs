@@ -151,5 +151,6 @@ pub async fn reindex(db: &Db, progress: bool) -> anyhow::Result<u64> {
         bar.set_position(done.min(bar.length().unwrap_or(done)));
     }
     bar.finish_and_clear();
+    search::analyze(db).await?;
     Ok(done)
 }

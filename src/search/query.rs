@@ -135,14 +135,13 @@ pub async fn search(db: &Db, q: &SearchQuery) -> anyhow::Result<SearchResults> {
         offset: (page - 1).saturating_mul(per_page),
         limit: per_page,
     };
-    let counted = store::count_matches(db, &mq, MAX_RESULTS + 1).await?;
+    let (counted, matched) = store::find(db, &mq, MAX_RESULTS + 1).await?;
     out.capped = counted > MAX_RESULTS;
     out.total = counted.min(MAX_RESULTS);
     out.pages = (out.total + per_page - 1) / per_page;
     if page > out.pages {
         return Ok(out);
     }
-    let matched = store::matches(db, &mq).await?;
     let keys: Vec<i64> = matched.iter().map(|(k, _)| *k).collect();
     let rows = store::hit_rows(db, &keys).await?;
     let wanted: HashSet<&str> = terms.iter().map(String::as_str).collect();
