@@ -43,8 +43,8 @@ struct Dict {
 }
 
 const LATIN: &[&str] = &[
-    "GDP", "5G", "APP", "CPI", "PPP", "WTO", "O2O", "iPhone", "Wi-Fi", "CEO", "IT", "NGO", "B2B", "LED",
-    "AI", "VR",
+    "GDP", "5G", "APP", "CPI", "PPP", "WTO", "O2O", "iPhone", "Wi-Fi", "CEO", "IT", "NGO", "B2B",
+    "LED", "AI", "VR",
 ];
 
 impl Dict {
@@ -143,7 +143,9 @@ fn percentile(v: &mut [Duration], p: usize) -> f64 {
 fn query_sets(dict: &Dict, articles: u64) -> Vec<(&'static str, Vec<Vec<String>>, bool)> {
     let mut rng = Rng(42);
     let mut sets = Vec::new();
-    let one: Vec<Vec<String>> = (0..300).map(|_| vec![dict.content_word(&mut rng)]).collect();
+    let one: Vec<Vec<String>> = (0..300)
+        .map(|_| vec![dict.content_word(&mut rng)])
+        .collect();
     sets.push(("1 word", one.clone(), false));
     for (label, k) in [("2 words", 2usize), ("4 words", 4)] {
         // Words of one generated article, so queries have answers.
@@ -152,9 +154,13 @@ fn query_sets(dict: &Dict, articles: u64) -> Vec<(&'static str, Vec<Vec<String>>
                 let (title, body) = article(dict, rng.below(articles));
                 let text = format!("{title}{}", fupin::html::text_of(&body));
                 let terms = Segmenter::base().query_terms(&text);
-                let pool: Vec<&String> =
-                    terms.iter().filter(|t| t.chars().count() >= 2 && t.chars().all(search::segment::is_han)).collect();
-                (0..k).map(|_| pool[rng.below(pool.len() as u64) as usize].clone()).collect()
+                let pool: Vec<&String> = terms
+                    .iter()
+                    .filter(|t| t.chars().count() >= 2 && t.chars().all(search::segment::is_han))
+                    .collect();
+                (0..k)
+                    .map(|_| pool[rng.below(pool.len() as u64) as usize].clone())
+                    .collect()
             })
             .collect();
         sets.push((label, qs, false));
@@ -193,7 +199,10 @@ async fn bench_ours(label: &str, db: &Db, db_url: &str, dict: &Dict, n: u64) -> 
     let tree = ChannelTree::load(db).await?;
     let channels: Vec<i64> = tree.all().iter().map(|c| c.id).collect();
     let took = fill(db_url, dict, n, &channels).await?;
-    println!("[{label}] wrote {n} articles in {:.1} s", took.as_secs_f64());
+    println!(
+        "[{label}] wrote {n} articles in {:.1} s",
+        took.as_secs_f64()
+    );
     let start = Instant::now();
     let done = search::reindex(db, false).await?;
     let build = start.elapsed();
@@ -204,14 +213,22 @@ async fn bench_ours(label: &str, db: &Db, db_url: &str, dict: &Dict, n: u64) -> 
         done as f64 / build.as_secs_f64(),
         size as f64 / 1_048_576.0
     );
-    let filter_root = tree.roots().next().map(|c| tree.with_descendants(c.id)).unwrap_or_default();
+    let filter_root = tree
+        .roots()
+        .next()
+        .map(|c| tree.with_descendants(c.id))
+        .unwrap_or_default();
     for (set, queries, with_channel) in query_sets(dict, n) {
         let mut api = Vec::new();
         let mut raw = Vec::new();
         let mut hits = Vec::new();
         for q in &queries {
             let text = q.join(" ");
-            let channel_ids = if with_channel { filter_root.clone() } else { Vec::new() };
+            let channel_ids = if with_channel {
+                filter_root.clone()
+            } else {
+                Vec::new()
+            };
             let t = Instant::now();
             let r = search::search(
                 db,
@@ -269,11 +286,23 @@ async fn bench_ours(label: &str, db: &Db, db_url: &str, dict: &Dict, n: u64) -> 
         .execute(&mut conn)
         .await?;
         loop {
-            let r = search::search(db, &SearchQuery { text: word.clone(), page: 1, per_page: 1, ..SearchQuery::default() }).await?;
+            let r = search::search(
+                db,
+                &SearchQuery {
+                    text: word.clone(),
+                    page: 1,
+                    per_page: 1,
+                    ..SearchQuery::default()
+                },
+            )
+            .await?;
             if r.total == 1 {
                 break;
             }
-            anyhow::ensure!(t.elapsed() < Duration::from_secs(10), "never became searchable");
+            anyhow::ensure!(
+                t.elapsed() < Duration::from_secs(10),
+                "never became searchable"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         delays.push(t.elapsed());
@@ -296,7 +325,8 @@ async fn bench_trigram(dir: &std::path::Path, dict: &Dict, n: u64) -> anyhow::Re
     let url = format!("sqlite://{}?mode=rwc", dir.join("trigram.db").display());
     let mut conn = AnyConnection::connect(&url).await?;
     conn.execute("PRAGMA journal_mode = WAL").await?;
-    conn.execute("CREATE VIRTUAL TABLE tri USING fts5(title, body, tokenize = 'trigram')").await?;
+    conn.execute("CREATE VIRTUAL TABLE tri USING fts5(title, body, tokenize = 'trigram')")
+        .await?;
     let start = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let mut tx = conn.begin().await?;
@@ -312,10 +342,11 @@ async fn bench_trigram(dir: &std::path::Path, dict: &Dict, n: u64) -> anyhow::Re
         tx.commit().await?;
     }
     let build = start.elapsed();
-    let size: i64 = sqlx::query("SELECT COALESCE(SUM(pgsize), 0) AS n FROM dbstat WHERE name LIKE 'tri%'")
-        .fetch_one(&mut conn)
-        .await?
-        .try_get("n")?;
+    let size: i64 =
+        sqlx::query("SELECT COALESCE(SUM(pgsize), 0) AS n FROM dbstat WHERE name LIKE 'tri%'")
+            .fetch_one(&mut conn)
+            .await?
+            .try_get("n")?;
     println!(
         "[sqlite trigram] full index build: {n} documents in {:.1} s; index size {:.1} MB (includes the text itself)",
         build.as_secs_f64(),
@@ -328,12 +359,16 @@ async fn bench_trigram(dir: &std::path::Path, dict: &Dict, n: u64) -> anyhow::Re
         for q in queries.iter().take(100) {
             let (sql, binds) = trigram_sql(q);
             let t = Instant::now();
-            let mut count = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM (SELECT rowid FROM tri WHERE {sql} LIMIT 1001)")));
+            let mut count = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n FROM (SELECT rowid FROM tri WHERE {sql} LIMIT 1001)"
+            )));
             for b in &binds {
                 count = count.bind(b.clone());
             }
             let total: i64 = count.fetch_one(&mut conn).await?.try_get("n")?;
-            let mut page = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT rowid FROM tri WHERE {sql} ORDER BY rank LIMIT 20")));
+            let mut page = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT rowid FROM tri WHERE {sql} ORDER BY rank LIMIT 20"
+            )));
             for b in &binds {
                 page = page.bind(b.clone());
             }
@@ -358,7 +393,11 @@ async fn bench_trigram(dir: &std::path::Path, dict: &Dict, n: u64) -> anyhow::Re
 fn trigram_sql(terms: &[String]) -> (String, Vec<String>) {
     let mut parts = Vec::new();
     let mut binds = Vec::new();
-    let long: Vec<String> = terms.iter().filter(|t| t.chars().count() >= 3).map(|t| format!("\"{t}\"")).collect();
+    let long: Vec<String> = terms
+        .iter()
+        .filter(|t| t.chars().count() >= 3)
+        .map(|t| format!("\"{t}\""))
+        .collect();
     if !long.is_empty() {
         binds.push(long.join(" "));
         parts.push("tri MATCH $1".to_string());
@@ -367,7 +406,10 @@ fn trigram_sql(terms: &[String]) -> (String, Vec<String>) {
         // Under three characters the trigram index cannot help: a scan,
         // with instr() so SQLite does not hand the test to FTS5 as LIKE.
         binds.push(t.clone());
-        parts.push(format!("(instr(title, ${0}) > 0 OR instr(body, ${0}) > 0)", binds.len()));
+        parts.push(format!(
+            "(instr(title, ${0}) > 0 OR instr(body, ${0}) > 0)",
+            binds.len()
+        ));
     }
     (parts.join(" AND "), binds)
 }
@@ -387,7 +429,8 @@ async fn precision_table() -> anyhow::Result<()> {
     ];
     let seg = Segmenter::base();
     let mut conn = AnyConnection::connect("sqlite::memory:").await?;
-    conn.execute("CREATE VIRTUAL TABLE tri USING fts5(body, tokenize = 'trigram')").await?;
+    conn.execute("CREATE VIRTUAL TABLE tri USING fts5(body, tokenize = 'trigram')")
+        .await?;
     println!("precision cases (query in text → expected | jieba+FTS5 | trigram):");
     let (mut ours_ok, mut tri_ok) = (0, 0);
     for (q, text, want) in cases {
@@ -395,10 +438,15 @@ async fn precision_table() -> anyhow::Result<()> {
         let terms = seg.query_terms(q);
         let ours = terms.iter().all(|t| index.contains(t));
         conn.execute("DELETE FROM tri").await?;
-        sqlx::query("INSERT INTO tri (body) VALUES ($1)").bind(*text).execute(&mut conn).await?;
+        sqlx::query("INSERT INTO tri (body) VALUES ($1)")
+            .bind(*text)
+            .execute(&mut conn)
+            .await?;
         let (sql, binds) = trigram_sql(&[q.to_string()]);
         let sql = sql.replace("instr(title, $1) > 0 OR ", "");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM tri WHERE {sql}")));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM tri WHERE {sql}"
+        )));
         for b in binds {
             query = query.bind(b);
         }
@@ -407,7 +455,10 @@ async fn precision_table() -> anyhow::Result<()> {
         tri_ok += usize::from(tri == *want);
         println!("  {q} in {text} → {want} | {ours} | {tri}");
     }
-    println!("  right: jieba+FTS5 {ours_ok}/{n}, trigram {tri_ok}/{n}", n = cases.len());
+    println!(
+        "  right: jieba+FTS5 {ours_ok}/{n}, trigram {tri_ok}/{n}",
+        n = cases.len()
+    );
     Ok(())
 }
 
@@ -423,7 +474,10 @@ fn main() -> anyhow::Result<()> {
             .filter(|u| !u.is_empty())
     };
     let dict = Dict::load()?;
-    println!("corpus: {n} articles, words from jieba's dictionary ({} entries) by frequency", dict.words.len());
+    println!(
+        "corpus: {n} articles, words from jieba's dictionary ({} entries) by frequency",
+        dict.words.len()
+    );
     sqlx::any::install_default_drivers();
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
@@ -443,7 +497,8 @@ fn main() -> anyhow::Result<()> {
         if let Some(admin) = pg {
             let name = format!("fupin_bench_{}", std::process::id());
             let mut conn = AnyConnection::connect(&admin).await?;
-            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await?;
             let mut url = url::Url::parse(&admin)?;
             url.set_path(&format!("/{name}"));
             let config = Config::load(Overrides {
@@ -458,7 +513,10 @@ fn main() -> anyhow::Result<()> {
             if args.iter().any(|a| a == "--keep") {
                 println!("kept database {name}");
             } else {
-                conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await?;
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await?;
             }
             result?;
         }

@@ -153,7 +153,12 @@ impl Claim {
     }
 
     /// Replaces the terms of one document.
-    pub async fn write(&mut self, key: i64, title: &[String], body: &[String]) -> anyhow::Result<()> {
+    pub async fn write(
+        &mut self,
+        key: i64,
+        title: &[String],
+        body: &[String],
+    ) -> anyhow::Result<()> {
         match self.backend {
             Backend::Sqlite => {
                 sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
@@ -213,7 +218,10 @@ pub fn terms_literal(title: &[String], body: &[String]) -> String {
     let mut all: Vec<&str> = title.iter().chain(body).map(String::as_str).collect();
     all.sort_unstable();
     all.dedup();
-    all.iter().map(|t| pg_quote(t)).collect::<Vec<_>>().join(" ")
+    all.iter()
+        .map(|t| pg_quote(t))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The title (weight A) and the lead of the body as a positioned tsvector
@@ -356,7 +364,11 @@ fn match_sql(backend: Backend, q: &MatchQuery<'_>) -> (String, Vec<i64>) {
         ));
     }
     if !q.channel_ids.is_empty() {
-        let list: Vec<String> = q.channel_ids.iter().map(|id| next(*id, &mut binds)).collect();
+        let list: Vec<String> = q
+            .channel_ids
+            .iter()
+            .map(|id| next(*id, &mut binds))
+            .collect();
         article_cond.push_str(&format!(" AND a.channel_id IN ({})", list.join(", ")));
     }
     let mut page_cond = String::new();
@@ -461,7 +473,11 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
         for v in &binds {
             query = query.bind(*v);
         }
-        let rows = query.bind(q.limit).bind(q.offset).fetch_all(&mut *tx).await?;
+        let rows = query
+            .bind(q.limit)
+            .bind(q.offset)
+            .fetch_all(&mut *tx)
+            .await?;
         page = rows
             .iter()
             .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
@@ -583,7 +599,10 @@ mod tests {
     fn tsvector_literals_quote_and_weigh() {
         let t = vec!["扶贫".to_string(), "o'k".to_string()];
         let b = vec!["农业".to_string(), "扶贫".to_string()];
-        assert_eq!(head_literal(&t, &b), "'扶贫':1A 'o''k':2A '农业':3 '扶贫':4");
+        assert_eq!(
+            head_literal(&t, &b),
+            "'扶贫':1A 'o''k':2A '农业':3 '扶贫':4"
+        );
         assert_eq!(terms_literal(&t, &b), "'o''k' '农业' '扶贫'");
         let long: Vec<String> = (0..500).map(|i| format!("w{i}")).collect();
         assert_eq!(head_literal(&[], &long).split(' ').count(), HEAD_TERMS);

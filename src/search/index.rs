@@ -112,12 +112,18 @@ pub fn spawn_indexer(db: Db) -> tokio::task::JoinHandle<()> {
                 Ok(0) => continue,
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::warn!(error = format!("{e:#}"), "search queue unreadable; will retry");
+                    tracing::warn!(
+                        error = format!("{e:#}"),
+                        "search queue unreadable; will retry"
+                    );
                     continue;
                 }
             }
             if let Err(e) = drain(&db).await {
-                tracing::warn!(error = format!("{e:#}"), "search indexing failed; will retry");
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "search indexing failed; will retry"
+                );
             }
         }
     })

@@ -293,7 +293,11 @@ mod tests {
 
     #[test]
     fn escapes_the_text_and_never_the_marks() {
-        let out = hl("<script>alert(1)</script> 扶贫 & \"帮扶\"", "script 扶贫", 100);
+        let out = hl(
+            "<script>alert(1)</script> 扶贫 & \"帮扶\"",
+            "script 扶贫",
+            100,
+        );
         assert_eq!(
             out,
             "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; <mark>扶贫</mark> &amp; &quot;帮扶&quot;"
@@ -304,7 +308,11 @@ mod tests {
 
     #[test]
     fn snippet_window_moves_to_the_matches() {
-        let text = format!("{}韶关市扶贫开发工作{}", "无关内容。".repeat(60), "其他。".repeat(60));
+        let text = format!(
+            "{}韶关市扶贫开发工作{}",
+            "无关内容。".repeat(60),
+            "其他。".repeat(60)
+        );
         let out = hl(&text, "韶关", 40);
         assert!(out.starts_with('…') && out.ends_with('…'), "{out}");
         assert!(out.contains("<mark>韶关</mark>"), "{out}");

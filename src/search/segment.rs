@@ -425,7 +425,13 @@ mod tests {
         assert!(!base.query_terms("桂山岛").contains(&"桂山岛".to_string()));
         let more = Segmenter::with_words(&["桂山岛".to_string()]);
         assert_eq!(more.query_terms("桂山岛"), vec!["桂山岛"]);
-        assert!(more.index_words("前往桂山岛调研").contains(&"桂山岛".to_string()));
-        assert!(Arc::ptr_eq(&more, &Segmenter::with_words(&["桂山岛".to_string()])));
+        assert!(
+            more.index_words("前往桂山岛调研")
+                .contains(&"桂山岛".to_string())
+        );
+        assert!(Arc::ptr_eq(
+            &more,
+            &Segmenter::with_words(&["桂山岛".to_string()])
+        ));
     }
 }

@@ -62,7 +62,13 @@ async fn every_change_reaches_search_within_two_seconds() {
         let ch = tree.by_slug("xiehui-xinwen").unwrap().id;
 
         // Publish.
-        let id = insert_raw(&app, ch, "紫菜养殖技术培训班开班", "<p>沿海渔民学习紫菜养殖。</p>").await;
+        let id = insert_raw(
+            &app,
+            ch,
+            "紫菜养殖技术培训班开班",
+            "<p>沿海渔民学习紫菜养殖。</p>",
+        )
+        .await;
         let took = within(TWO_S, "publish", || has(&app, "紫菜", id)).await;
         eprintln!("{backend}: published → searchable in {took:?}");
 
@@ -70,7 +76,11 @@ async fn every_change_reaches_search_within_two_seconds() {
         exec(
             &app,
             "UPDATE articles SET title = $1, body_html = $2 WHERE id = $3",
-            &[Val::S("海带养殖技术培训班开班"), Val::S("<p>沿海渔民学习海带养殖。</p>"), Val::I(id)],
+            &[
+                Val::S("海带养殖技术培训班开班"),
+                Val::S("<p>沿海渔民学习海带养殖。</p>"),
+                Val::I(id),
+            ],
         )
         .await;
         within(TWO_S, "edit", || async {
@@ -79,30 +89,77 @@ async fn every_change_reaches_search_within_two_seconds() {
         .await;
 
         // Unpublish (back to draft), then publish again.
-        exec(&app, "UPDATE articles SET status = 'draft' WHERE id = $1", &[Val::I(id)]).await;
-        within(TWO_S, "unpublish", || async { !has(&app, "海带", id).await }).await;
-        exec(&app, "UPDATE articles SET status = 'published' WHERE id = $1", &[Val::I(id)]).await;
+        exec(
+            &app,
+            "UPDATE articles SET status = 'draft' WHERE id = $1",
+            &[Val::I(id)],
+        )
+        .await;
+        within(TWO_S, "unpublish", || async {
+            !has(&app, "海带", id).await
+        })
+        .await;
+        exec(
+            &app,
+            "UPDATE articles SET status = 'published' WHERE id = $1",
+            &[Val::I(id)],
+        )
+        .await;
         within(TWO_S, "republish", || has(&app, "海带", id)).await;
 
         // An unpublish time that has passed hides it.
         let now = fupin::db::now();
-        exec(&app, "UPDATE articles SET unpublish_at = $1 WHERE id = $2", &[Val::I(now - 1), Val::I(id)]).await;
-        within(TWO_S, "unpublish time", || async { !has(&app, "海带", id).await }).await;
-        exec(&app, "UPDATE articles SET unpublish_at = NULL WHERE id = $1", &[Val::I(id)]).await;
+        exec(
+            &app,
+            "UPDATE articles SET unpublish_at = $1 WHERE id = $2",
+            &[Val::I(now - 1), Val::I(id)],
+        )
+        .await;
+        within(TWO_S, "unpublish time", || async {
+            !has(&app, "海带", id).await
+        })
+        .await;
+        exec(
+            &app,
+            "UPDATE articles SET unpublish_at = NULL WHERE id = $1",
+            &[Val::I(id)],
+        )
+        .await;
 
         // Scheduled: invisible until its time, then found with no write at all.
         let at = fupin::db::now() + 2;
-        exec(&app, "UPDATE articles SET published_at = $1 WHERE id = $2", &[Val::I(at), Val::I(id)]).await;
-        assert!(!has(&app, "海带", id).await, "{backend}: scheduled article found early");
-        within(Duration::from_secs(5), "scheduled time", || has(&app, "海带", id)).await;
+        exec(
+            &app,
+            "UPDATE articles SET published_at = $1 WHERE id = $2",
+            &[Val::I(at), Val::I(id)],
+        )
+        .await;
+        assert!(
+            !has(&app, "海带", id).await,
+            "{backend}: scheduled article found early"
+        );
+        within(Duration::from_secs(5), "scheduled time", || {
+            has(&app, "海带", id)
+        })
+        .await;
         assert!(fupin::db::now() >= at, "{backend}: found before its time");
 
         // Trash.
-        exec(&app, "UPDATE articles SET status = 'trashed' WHERE id = $1", &[Val::I(id)]).await;
+        exec(
+            &app,
+            "UPDATE articles SET status = 'trashed' WHERE id = $1",
+            &[Val::I(id)],
+        )
+        .await;
         within(TWO_S, "trash", || async { !has(&app, "海带", id).await }).await;
 
         // Delete: gone from the back office's search too, and from the index.
-        exec(&app, "UPDATE articles SET status = 'published' WHERE id = $1", &[Val::I(id)]).await;
+        exec(
+            &app,
+            "UPDATE articles SET status = 'published' WHERE id = $1",
+            &[Val::I(id)],
+        )
+        .await;
         exec(&app, "DELETE FROM articles WHERE id = $1", &[Val::I(id)]).await;
         within(TWO_S, "delete", || async {
             let r = search::search(
@@ -140,15 +197,22 @@ async fn every_change_reaches_search_within_two_seconds() {
             )
             .await
             .unwrap();
-            r.hits.iter().any(|h| h.page_slug.as_deref() == Some("jobs"))
+            r.hits
+                .iter()
+                .any(|h| h.page_slug.as_deref() == Some("jobs"))
         })
         .await;
 
         // Hit counts are not content: they queue nothing.
         let kept = insert_raw(&app, ch, "网箱养殖", "<p>网箱。</p>").await;
         within(TWO_S, "insert", || has(&app, "网箱", kept)).await;
-        fupin::db::articles::add_hits(&app.state.db, &[(kept, 5)]).await.unwrap();
-        assert_eq!(fupin::db::search::queue_len(&app.state.db).await.unwrap(), 0);
+        fupin::db::articles::add_hits(&app.state.db, &[(kept, 5)])
+            .await
+            .unwrap();
+        assert_eq!(
+            fupin::db::search::queue_len(&app.state.db).await.unwrap(),
+            0
+        );
 
         indexer.abort();
         app.finish().await;
@@ -194,7 +258,10 @@ async fn another_instance_sees_changes_on_postgres() {
 
     // Written through A, found through B.
     let id = insert_raw(&app, ch, "油茶种植示范基地挂牌", "<p>油茶。</p>").await;
-    let took = within(TWO_S, "other instance", || async { found_b("油茶").await.contains(&id) }).await;
+    let took = within(TWO_S, "other instance", || async {
+        found_b("油茶").await.contains(&id)
+    })
+    .await;
     eprintln!("postgres: written on A → searchable on B in {took:?}");
 
     // Forty quick edits while both indexers drain: the last one wins.
@@ -204,7 +271,12 @@ async fn another_instance_sees_changes_on_postgres() {
         } else {
             format!("第{i}稿：沙田柚丰收")
         };
-        exec(&app, "UPDATE articles SET title = $1 WHERE id = $2", &[Val::S(&title), Val::I(id)]).await;
+        exec(
+            &app,
+            "UPDATE articles SET title = $1 WHERE id = $2",
+            &[Val::S(&title), Val::I(id)],
+        )
+        .await;
     }
     within(TWO_S, "last edit", || async {
         found_b("砂糖橘").await.contains(&id) && !found_b("沙田柚").await.contains(&id)
@@ -235,5 +307,60 @@ async fn another_instance_sees_changes_on_postgres() {
     indexer_a.abort();
     indexer_b.abort();
     db_b.close().await;
+    app.finish().await;
+}
+
+fn fupin(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fupin"))
+        .env_remove("FUPIN_DATABASE_URL")
+        .env_remove("FUPIN_CONFIG")
+        .env("FUPIN_DATA", data)
+        .env("FUPIN_LOG", "warn")
+        .args(args)
+        .output()
+        .expect("run fupin");
+    assert!(
+        out.status.success(),
+        "fupin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The CLI commands that write leave the index up to date without a
+/// server; `reindex` and `dict` work from the command line.
+#[tokio::test]
+async fn cli_commands_keep_the_index_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fupin(&data, &["demo"]);
+    let out = fupin(&data, &["reindex"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("搜索索引已重建"));
+    let out = fupin(&data, &["dict", "add", "桂山岛"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("已加入词典"));
+    let out = fupin(&data, &["dict", "list"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "桂山岛");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fupin"))
+        .env_remove("FUPIN_DATABASE_URL")
+        .env("FUPIN_DATA", &data)
+        .args(["dict", "add", "两个 词"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a word with a space is refused");
+
+    let app = TestApp::in_dir(dir, "sqlite").await;
+    assert_eq!(fupin::db::search::queue_len(&app.state.db).await.unwrap(), 0);
+    let r = search::search(
+        &app.state.db,
+        &SearchQuery {
+            text: "示例".into(),
+            page: 1,
+            per_page: 5,
+            ..SearchQuery::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(r.total > 0, "the demo articles are searchable at once");
     app.finish().await;
 }

@@ -122,17 +122,23 @@ pub(crate) async fn load_fixtures(app: &TestApp) -> Vec<(&'static str, i64)> {
     let mut ids = Vec::new();
     for (i, f) in FIXTURES.iter().enumerate() {
         let channel_id = tree.by_slug(f.channel).expect(f.channel).id;
-        let id = articles::insert_published(db, &input(channel_id, f.title, f.body, now - (i as i64 + 1) * DAY))
-            .await
-            .unwrap();
+        let id = articles::insert_published(
+            db,
+            &input(channel_id, f.title, f.body, now - (i as i64 + 1) * DAY),
+        )
+        .await
+        .unwrap();
         ids.push((f.key, id));
     }
     let channel_id = tree.by_slug("xiehui-xinwen").unwrap().id;
     for (key, status, at, until) in HIDDEN {
         let title = format!("内部{key}稿件：蝴蝶兰种植计划");
-        let id = articles::insert_published(db, &input(channel_id, &title, "蝴蝶兰基地建设方案。", now + at))
-            .await
-            .unwrap();
+        let id = articles::insert_published(
+            db,
+            &input(channel_id, &title, "蝴蝶兰基地建设方案。", now + at),
+        )
+        .await
+        .unwrap();
         exec(
             app,
             "UPDATE articles SET status = $1, unpublish_at = $2 WHERE id = $3",
@@ -165,7 +171,9 @@ fn input(channel_id: i64, title: &str, body: &str, published_at: i64) -> Article
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A bind value for [`exec`].
@@ -178,9 +186,10 @@ pub(crate) enum Val<'a> {
 /// Runs SQL on a connection of its own, as code outside the search module
 /// (the back office, a script) would: the index must follow anyway.
 pub(crate) async fn exec(app: &TestApp, sql: &str, vals: &[Val<'_>]) {
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.state.config.database_url)
-        .await
-        .expect("connect");
+    let mut conn =
+        <sqlx::AnyConnection as sqlx::Connection>::connect(&app.state.config.database_url)
+            .await
+            .expect("connect");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
     for v in vals {
         q = match v {
@@ -226,7 +235,11 @@ const TABLE: &[(&str, &[&str], &[&str])] = &[
     ("员服", &[], &["members"]),
     ("会员服务", &["members"], &["and-service"]),
     ("和服", &["kimono"], &["and-service"]),
-    ("服务", &["members", "and-service", "traditional"], &["kimono"]),
+    (
+        "服务",
+        &["members", "and-service", "traditional"],
+        &["kimono"],
+    ),
     ("GDP", &["gdp", "fullwidth"], &["bank"]),
     ("gdp", &["gdp", "fullwidth"], &[]),
     ("ＧＤＰ", &["gdp", "fullwidth"], &[]),
@@ -252,7 +265,11 @@ const TABLE: &[(&str, &[&str], &[&str])] = &[
     ("驻村干部 座谈", &["and-service"], &["workgroup"]),
     ("韶关 5G", &["gdp"], &["dongguan-shaoguan", "fullwidth"]),
     ("script", &["markup"], &[]),
-    ("蝴蝶兰", &[], &["draft", "pending", "trashed", "future", "expired"]),
+    (
+        "蝴蝶兰",
+        &[],
+        &["draft", "pending", "trashed", "future", "expired"],
+    ),
 ];
 
 #[tokio::test]
@@ -281,11 +298,17 @@ async fn the_quality_table_holds_on_every_backend() {
         // The back office finds every state; the public never does.
         let all = found_with(&app, "蝴蝶兰", true).await;
         for key in ["draft", "pending", "trashed", "future", "expired"] {
-            assert!(all.contains(&id(key)), "{backend}: back office misses {key}");
+            assert!(
+                all.contains(&id(key)),
+                "{backend}: back office misses {key}"
+            );
         }
         let page = app.get("/search?q=%E8%9D%B4%E8%9D%B6%E5%85%B0").await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(!page.body.contains("内部"), "{backend}: a hidden article leaked");
+        assert!(
+            !page.body.contains("内部"),
+            "{backend}: a hidden article leaked"
+        );
         app.finish().await;
     }
 }
@@ -297,19 +320,39 @@ async fn words_added_at_run_time_are_searchable_after_the_reindex() {
         let db = &app.state.db;
         let tree = ChannelTree::load(db).await.unwrap();
         let ch = tree.by_slug("dishi-lianbo").unwrap().id;
-        let near = articles::insert_published(db, &input(ch, "珠海桂山岛渔民转产", "桂山岛渔民发展海上养殖。", fupin::db::now() - DAY))
-            .await
-            .unwrap();
-        let apart = articles::insert_published(db, &input(ch, "桂花山上的岛屿", "山岛与桂树。", fupin::db::now() - DAY))
-            .await
-            .unwrap();
+        let near = articles::insert_published(
+            db,
+            &input(
+                ch,
+                "珠海桂山岛渔民转产",
+                "桂山岛渔民发展海上养殖。",
+                fupin::db::now() - DAY,
+            ),
+        )
+        .await
+        .unwrap();
+        let apart = articles::insert_published(
+            db,
+            &input(ch, "桂花山上的岛屿", "山岛与桂树。", fupin::db::now() - DAY),
+        )
+        .await
+        .unwrap();
         search::drain(db).await.unwrap();
         assert!(search::add_user_word(db, "  桂山岛 ").await.unwrap());
-        assert!(!search::add_user_word(db, "桂山岛").await.unwrap(), "already there");
-        assert!(!search::add_user_word(db, "双到").await.unwrap(), "shipped already");
+        assert!(
+            !search::add_user_word(db, "桂山岛").await.unwrap(),
+            "already there"
+        );
+        assert!(
+            !search::add_user_word(db, "双到").await.unwrap(),
+            "shipped already"
+        );
         assert!(search::add_user_word(db, "a b").await.is_err());
         assert!(search::add_user_word(db, "").await.is_err());
-        assert_eq!(search::user_words(db).await.unwrap(), vec!["桂山岛".to_string()]);
+        assert_eq!(
+            search::user_words(db).await.unwrap(),
+            vec!["桂山岛".to_string()]
+        );
         // Adding the word queued everything; an indexer rebuilds it.
         assert!(fupin::db::search::queue_len(db).await.unwrap() >= 2);
         search::drain(db).await.unwrap();
@@ -332,7 +375,12 @@ async fn the_results_page_highlights_filters_and_pages() {
         for i in 0..25 {
             articles::insert_published(
                 db,
-                &input(ch, &format!("第{i}期乡村振兴简报"), "各地推进乡村振兴。", fupin::db::now() - 400 * DAY + i * DAY),
+                &input(
+                    ch,
+                    &format!("第{i}期乡村振兴简报"),
+                    "各地推进乡村振兴。",
+                    fupin::db::now() - 400 * DAY + i * DAY,
+                ),
             )
             .await
             .unwrap();
@@ -345,50 +393,95 @@ async fn the_results_page_highlights_filters_and_pages() {
         assert!(main.contains("<mark>农业</mark>"), "{backend}: {main}");
         assert!(main.contains("中国农业发展银行") || main.contains("<mark>农业</mark>发展银行"));
         assert!(main.contains("扶贫要闻"), "{backend}: channel shown");
-        assert!(page.body.contains("value=\"农业\""), "{backend}: header box keeps the query");
+        assert!(
+            page.body.contains("value=\"农业\""),
+            "{backend}: header box keeps the query"
+        );
         assert!(page.body.contains("noindex"));
 
         // Markup in an article or a query is shown as text.
         let page = app.get("/search?q=script").await;
         let main = page.element("main");
-        assert!(main.contains("&lt;<mark>script</mark>&gt;alert(1)"), "{backend}: {main}");
-        assert!(main.contains("网站安全&lt;b&gt;提示&lt;/b&gt;"), "{backend}: {main}");
-        assert!(!main.contains("<script") && !main.contains("<b>"), "{backend}");
-        let page = app.get("/search?q=%3Cmark%3E%E6%89%B6%E8%B4%AB%3C%2Fmark%3E").await;
+        assert!(
+            main.contains("&lt;<mark>script</mark>&gt;alert(1)"),
+            "{backend}: {main}"
+        );
+        assert!(
+            main.contains("网站安全&lt;b&gt;提示&lt;/b&gt;"),
+            "{backend}: {main}"
+        );
+        assert!(
+            !main.contains("<script") && !main.contains("<b>"),
+            "{backend}"
+        );
+        let page = app
+            .get("/search?q=%3Cmark%3E%E6%89%B6%E8%B4%AB%3C%2Fmark%3E")
+            .await;
         let main = page.element("main");
-        assert!(main.contains("&lt;mark&gt;扶贫&lt;/mark&gt;"), "{backend}: {main}");
+        assert!(
+            main.contains("&lt;mark&gt;扶贫&lt;/mark&gt;"),
+            "{backend}: {main}"
+        );
         assert!(!main.contains("<mark>扶贫</mark>"), "{backend}");
 
         // Channel filter includes sub-channels: 扶贫前沿 holds 地市联播.
-        let page = app.get("/search?q=%E9%9F%B6%E5%85%B3&channel=fupin-qianyan").await; // 韶关
+        let page = app
+            .get("/search?q=%E9%9F%B6%E5%85%B3&channel=fupin-qianyan")
+            .await; // 韶关
         assert!(page.body.contains("市GDP增长8.5%"), "{backend}");
-        let page = app.get("/search?q=%E9%9F%B6%E5%85%B3&channel=fupin-yaowen").await;
+        let page = app
+            .get("/search?q=%E9%9F%B6%E5%85%B3&channel=fupin-yaowen")
+            .await;
         assert!(!page.body.contains("市GDP增长8.5%"), "{backend}");
-        let page = app.get("/search?q=%E9%9F%B6%E5%85%B3&channel=no-such").await;
+        let page = app
+            .get("/search?q=%E9%9F%B6%E5%85%B3&channel=no-such")
+            .await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("所选栏目不存在"));
 
         // Pagination and sort by date: 25 matches, 20 a page, newest first.
-        let page = app.get("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&sort=date").await;
+        let page = app
+            .get("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&sort=date")
+            .await;
         let main = page.element("main");
         assert!(main.contains("找到 25 条"), "{backend}: {main}");
-        assert!(main.find("第24期").unwrap() < main.find("第23期").unwrap(), "{backend}");
+        assert!(
+            main.find("第24期").unwrap() < main.find("第23期").unwrap(),
+            "{backend}"
+        );
         assert!(main.contains("page=2"), "{backend}");
-        let page2 = app.get("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&sort=date&page=2").await;
-        assert!(page2.body.contains("第0期") && !page2.body.contains("第24期"), "{backend}");
-        let far = app.get("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&page=99").await;
+        let page2 = app
+            .get("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&sort=date&page=2")
+            .await;
+        assert!(
+            page2.body.contains("第0期") && !page2.body.contains("第24期"),
+            "{backend}"
+        );
+        let far = app
+            .get("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&page=99")
+            .await;
         assert_eq!(far.status, StatusCode::OK);
 
         // Date range: only the oldest ten of the 25 (published 400..391 days ago).
         let from = fupin::web::site::layout::date(fupin::db::now() - 401 * DAY);
         let to = fupin::web::site::layout::date(fupin::db::now() - 391 * DAY);
         let page = app
-            .get(&format!("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&from={from}&to={to}"))
+            .get(&format!(
+                "/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&from={from}&to={to}"
+            ))
             .await;
         let main = page.element("main");
-        assert!(main.contains("第0期") && main.contains("第9期"), "{backend}: {main}");
-        assert!(!main.contains("第10期") && !main.contains("第24期"), "{backend}");
-        let page = app.get("/search?q=%E4%B9%A1%E6%9D%91&from=2013-99-01").await;
+        assert!(
+            main.contains("第0期") && main.contains("第9期"),
+            "{backend}: {main}"
+        );
+        assert!(
+            !main.contains("第10期") && !main.contains("第24期"),
+            "{backend}"
+        );
+        let page = app
+            .get("/search?q=%E4%B9%A1%E6%9D%91&from=2013-99-01")
+            .await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("起始日期格式应为"));
 
@@ -409,11 +502,47 @@ async fn the_results_page_highlights_filters_and_pages() {
 #[tokio::test]
 async fn hostile_queries_are_plain_text() {
     let mut queries: Vec<String> = [
-        "\"", "\"\"", "'", "NOT", "NOT 扶贫", "扶贫 OR 农业", "OR", "AND", "*", "扶*", "NEAR(扶贫 农业)",
-        "NEAR(\"a\" \"b\", 2)", "title:扶贫", "body:农业", "{title}: x", "^扶贫", "扶贫 -农业", "(", ")",
-        "扶贫\")", "\\", "%", "_", "1; DROP TABLE articles; --", "' OR 1=1 --", "'; SELECT pg_sleep(5); --",
-        "\u{0}", "\u{7}\u{8}\u{1b}[31m", "。，！？；：", "   ", "", "&<>", "<script>alert(1)</script>",
-        "!@#$%^&*()", "&amp;", "'扶贫'", "扶贫 & 农业", "扶贫 | 农业", "!扶贫", "扶贫:*", "'':*",
+        "\"",
+        "\"\"",
+        "'",
+        "NOT",
+        "NOT 扶贫",
+        "扶贫 OR 农业",
+        "OR",
+        "AND",
+        "*",
+        "扶*",
+        "NEAR(扶贫 农业)",
+        "NEAR(\"a\" \"b\", 2)",
+        "title:扶贫",
+        "body:农业",
+        "{title}: x",
+        "^扶贫",
+        "扶贫 -农业",
+        "(",
+        ")",
+        "扶贫\")",
+        "\\",
+        "%",
+        "_",
+        "1; DROP TABLE articles; --",
+        "' OR 1=1 --",
+        "'; SELECT pg_sleep(5); --",
+        "\u{0}",
+        "\u{7}\u{8}\u{1b}[31m",
+        "。，！？；：",
+        "   ",
+        "",
+        "&<>",
+        "<script>alert(1)</script>",
+        "!@#$%^&*()",
+        "&amp;",
+        "'扶贫'",
+        "扶贫 & 农业",
+        "扶贫 | 农业",
+        "!扶贫",
+        "扶贫:*",
+        "'':*",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -423,7 +552,11 @@ async fn hostile_queries_are_plain_text() {
     let mut payloads: Vec<String> = Vec::new();
     match shared_dir() {
         Some(dir) => {
-            for name in ["Generic_Fuzz.txt", "Auth_Bypass.txt", "Generic_ErrorBased.txt"] {
+            for name in [
+                "Generic_Fuzz.txt",
+                "Auth_Bypass.txt",
+                "Generic_ErrorBased.txt",
+            ] {
                 let path = dir.join("security/payloads/sqli").join(name);
                 match std::fs::read(&path) {
                     Ok(bytes) => {
@@ -443,7 +576,11 @@ async fn hostile_queries_are_plain_text() {
         let extras: &[&str] = &["", "&sort=date", "&channel=%27", "&from=%27&to=1&page=%27"];
         for (i, q) in queries.iter().chain(&payloads).enumerate() {
             let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
-            let extras = if i < queries.len() { extras } else { &extras[..1] };
+            let extras = if i < queries.len() {
+                extras
+            } else {
+                &extras[..1]
+            };
             for extra in extras {
                 let page = app.get(&format!("/search?q={encoded}{extra}")).await;
                 assert_eq!(page.status, StatusCode::OK, "{backend}: {q:?}{extra}");
@@ -463,7 +600,11 @@ async fn hostile_queries_are_plain_text() {
             .unwrap_or_else(|e| panic!("{backend}: {q:?}: {e:#}"));
         }
         let huge = "扶贫".repeat(5000); // 30 KB, through the API
-        assert_eq!(found(&app, &huge).await, found(&app, "扶贫").await, "{backend}");
+        assert_eq!(
+            found(&app, &huge).await,
+            found(&app, "扶贫").await,
+            "{backend}"
+        );
         let injection = found(&app, "1' OR '1'='1").await;
         let nonsense = found(&app, "1 or 1 1").await;
         let other = found(&app, "qzx vbn").await;
@@ -471,13 +612,30 @@ async fn hostile_queries_are_plain_text() {
         assert_eq!(injection, other, "{backend}");
         assert!(injection.is_empty(), "{backend}");
         // Operators are words like any other: each must be in the text.
-        assert!(found(&app, "扶贫 OR 农业").await.is_empty(), "{backend}: OR is a word");
-        assert!(found(&app, "NOT 扶贫").await.is_empty(), "{backend}: NOT is a word");
+        assert!(
+            found(&app, "扶贫 OR 农业").await.is_empty(),
+            "{backend}: OR is a word"
+        );
+        assert!(
+            found(&app, "NOT 扶贫").await.is_empty(),
+            "{backend}: NOT is a word"
+        );
         assert!(found(&app, "NEAR(扶贫 农业)").await.is_empty(), "{backend}");
-        assert_eq!(found(&app, "扶贫*").await, found(&app, "扶贫").await, "{backend}");
-        assert_eq!(found(&app, "\"扶贫\"").await, found(&app, "扶贫").await, "{backend}");
+        assert_eq!(
+            found(&app, "扶贫*").await,
+            found(&app, "扶贫").await,
+            "{backend}"
+        );
+        assert_eq!(
+            found(&app, "\"扶贫\"").await,
+            found(&app, "扶贫").await,
+            "{backend}"
+        );
         // The database is intact.
-        assert!(articles::count_all(&app.state.db).await.unwrap() > 10, "{backend}");
+        assert!(
+            articles::count_all(&app.state.db).await.unwrap() > 10,
+            "{backend}"
+        );
         app.finish().await;
     }
 }

@@ -290,11 +290,16 @@ mod tests {
 
     #[test]
     fn parameters_are_read_leniently() {
-        let p = Params::parse(Some("q=%E6%89%B6%E8%B4%AB&page=x&page=3&sort=date&from=2013-01-01&zz=1"));
+        let p = Params::parse(Some(
+            "q=%E6%89%B6%E8%B4%AB&page=x&page=3&sort=date&from=2013-01-01&zz=1",
+        ));
         assert_eq!(p.q, "扶贫");
         assert_eq!(p.page, 1);
         assert_eq!(p.sort, "date");
-        assert_eq!(p.url(2), "/search?q=%E6%89%B6%E8%B4%AB&from=2013-01-01&sort=date&page=2");
+        assert_eq!(
+            p.url(2),
+            "/search?q=%E6%89%B6%E8%B4%AB&from=2013-01-01&sort=date&page=2"
+        );
         let p = Params::parse(Some("q=%FF%FE&page=-5"));
         assert_eq!(p.page, 1);
         assert_eq!(Params::parse(None).q, "");
