@@ -1,6 +1,6 @@
-//! The command line: `serve`, `import`, `migrate`, `demo` and `user`. Every flag can
-//! also be given as a `FUPIN_*` environment variable, so scripts need not
-//! depend on flag order.
+//! The command line: `serve`, `import`, `export`, `copy`, `migrate`, `demo`,
+//! `user`, `reindex` and `dict`. Every flag can also be given as a `FUPIN_*`
+//! environment variable, so scripts need not depend on flag order.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{AppState, open_db};
 use crate::config::{Config, Overrides};
-use crate::{db, demo, import, server};
+use crate::{db, demo, import, search, server};
 
 /// fupin — 扶贫协会门户网站与后台 (news portal and back office).
 #[derive(Debug, Parser)]
@@ -103,6 +103,26 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::auth::cli::UserCommand,
     },
+    /// Rebuild the search index from the database, with a progress bar.
+    Reindex,
+    /// The search dictionary: words the segmenter must keep whole.
+    Dict {
+        /// What to do with the dictionary.
+        #[command(subcommand)]
+        command: DictCommand,
+    },
+}
+
+/// `fupin dict` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DictCommand {
+    /// Add a word (e.g. a place name) and reindex so articles match it.
+    Add {
+        /// The word.
+        word: String,
+    },
+    /// List the words added (the shipped ones are in data/userdict.txt).
+    List,
 }
 
 /// Parses the command line and runs it; the process's exit code.
@@ -188,6 +208,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 progress: !json && std::io::stderr().is_terminal(),
             };
             let reports = import::run(&db, &paths, &options).await?;
+            // Make what was imported findable now, even with no server running.
+            search::drain(&db).await?;
             db.close().await;
             if json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
@@ -251,6 +273,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let db = open_db(&config).await?;
             let n = demo::fill(&db).await?;
+            search::drain(&db).await?;
             println!("added {n} sample articles");
             Ok(ExitCode::SUCCESS)
         }
@@ -259,6 +282,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let code = crate::auth::cli::run(&db, command).await;
             db.close().await;
             code
+        }
+        Command::Reindex => {
+            let db = open_db(&config).await?;
+            let started = std::time::Instant::now();
+            let n = search::reindex(&db, std::io::stderr().is_terminal()).await?;
+            db.close().await;
+            println!(
+                "搜索索引已重建：{n} 篇文章和单页，用时 {:.1} 秒",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dict { command } => {
+            let db = open_db(&config).await?;
+            match command {
+                DictCommand::Add { word } => {
+                    let added = search::add_user_word(&db, &word).await?;
+                    if added {
+                        eprintln!("已加入词典：{}；正在重建搜索索引…", word.trim());
+                        search::reindex(&db, std::io::stderr().is_terminal()).await?;
+                        println!("已加入词典并重建索引：{}", word.trim());
+                    } else {
+                        println!("词典中已有：{}", word.trim());
+                    }
+                }
+                DictCommand::List => {
+                    for w in search::user_words(&db).await? {
+                        println!("{w}");
+                    }
+                }
+            }
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

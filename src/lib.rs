@@ -22,6 +22,7 @@ pub mod media;
 pub mod media_dir;
 pub mod render;
 pub mod revisions;
+pub mod search;
 pub mod server;
 pub mod stats;
 pub mod web;

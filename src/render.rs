@@ -28,6 +28,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "site/mailbox_sent.html",
     "site/mailbox_query.html",
     "site/mailbox_board.html",
+    "site/search.html",
     "site/rss.xml",
     "site/sitemap.xml",
     "admin/base.html",

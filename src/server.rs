@@ -19,6 +19,8 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
 
     let background = crate::cluster::spawn_background(&state);
 
+    // Keeps the search index in step with every change, whoever wrote it.
+    let indexer = crate::search::spawn_indexer(state.db.clone());
     // The peer address reaches handlers for login throttling and the log.
     let app = state
         .router()
@@ -29,6 +31,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     for task in background {
         task.abort();
     }
+    indexer.abort();
     state
         .hits
         .flush(&state.db)

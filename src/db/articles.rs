@@ -525,7 +525,7 @@ pub async fn add_hits(db: &Db, counts: &[(i64, i64)]) -> anyhow::Result<()> {
     if counts.is_empty() {
         return Ok(());
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for (id, n) in counts {
         sqlx::query("UPDATE articles SET hits = hits + $1 WHERE id = $2")
             .bind(*n)

@@ -396,7 +396,7 @@ pub async fn update(db: &Db, id: i64, e: &ChannelEdit<'_>) -> anyhow::Result<()>
 
 /// Sets the positions of several channels at once.
 pub async fn set_orders(db: &Db, orders: &[(i64, i64)]) -> anyhow::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for (id, order) in orders {
         sqlx::query("UPDATE channels SET sort_order = $1, updated_at = $2 WHERE id = $3")
             .bind(*order)

@@ -17,7 +17,13 @@ use sqlx::{AssertSqlSafe, Executor, Row, ValueRef};
 use super::{Backend, Db};
 
 /// Tables that are not site content.
-pub const NOT_COPIED: &[&str] = &["fupin_migrations", "site_changes", "job_runs"];
+pub const NOT_COPIED: &[&str] = &[
+    "fupin_migrations",
+    "site_changes",
+    "job_runs",
+    "search_queue",
+    "search_index",
+];
 
 /// How a column's values are read and written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,7 +337,7 @@ pub async fn copy_site(from: &Db, to: &Db) -> anyhow::Result<Vec<TableReport>> {
         }
     }
 
-    let mut tx = to.pool().begin().await?;
+    let mut tx = to.begin_write().await?;
     match to.backend() {
         Backend::Postgres => {
             tx.execute("SET CONSTRAINTS ALL DEFERRED").await?;

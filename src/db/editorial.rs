@@ -336,7 +336,7 @@ pub async fn list(
 /// Creates an article in a state and keeps its first revision.
 pub async fn create(db: &Db, input: &EditInput, status: Status, by: &Actor) -> anyhow::Result<i64> {
     let t = now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO articles (channel_id, title, subtitle, source, author, editor, summary, body_html,
              cover, is_pinned, is_recommended, is_headline, status, published_at, unpublish_at,
@@ -381,7 +381,7 @@ pub async fn update(
     note: &str,
 ) -> anyhow::Result<()> {
     let t = now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE articles SET channel_id = $1, title = $2, subtitle = $3, source = $4, author = $5,
              editor = $6, summary = $7, body_html = $8, cover = $9, is_pinned = $10,

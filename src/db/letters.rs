@@ -129,7 +129,7 @@ pub struct Receipt<'a> {
 
 /// Stores a new letter; returns its id and number.
 pub async fn create(db: &Db, l: &CleanLetter, r: &Receipt<'_>) -> anyhow::Result<(i64, String)> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     // The number needs the id: a unique placeholder first, then the number.
     let id: i64 = sqlx::query(
         "INSERT INTO letters (number, code_salt, code_hash, name, phone, email, subject, category, body,
@@ -410,7 +410,7 @@ pub async fn add_note(
     body: &str,
 ) -> anyhow::Result<()> {
     let t = now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO letter_notes (letter_id, author_id, author_name, body, created_at)
          VALUES ($1, $2, $3, $4, $5)",

@@ -227,7 +227,7 @@ pub async fn delete(db: &Db, id: i64) -> anyhow::Result<Option<Media>> {
 /// Records which stored files an article's body links to (replacing what
 /// was recorded before); paths that match no row are ignored.
 pub async fn set_article_uses(db: &Db, article_id: i64, paths: &[String]) -> anyhow::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM media_uses WHERE article_id = $1")
         .bind(article_id)
         .execute(&mut *tx)

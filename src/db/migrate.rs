@@ -32,6 +32,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     2 "0002_changes_jobs",
     3 "0003_admin",
     4 "0004_media",
+    5 "0005_search",
     6 "0006_mailbox_stats",
     7 "0007_visit_changes",
 );
@@ -40,6 +41,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     2 "0002_changes_jobs",
     3 "0003_admin",
     4 "0004_media",
+    5 "0005_search",
     6 "0006_mailbox_stats",
     7 "0007_visit_changes",
 );

@@ -20,6 +20,7 @@ pub mod media;
 mod migrate;
 pub mod pages;
 pub mod revisions;
+pub mod search;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
@@ -143,6 +144,17 @@ impl Db {
     /// The underlying pool, for the modules of this layer.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`): a transaction that reads first and
+    /// writes later would otherwise fail with "database is locked", without
+    /// waiting, whenever another process wrote in between.
+    pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// Closes every connection (used at shutdown so SQLite checkpoints).

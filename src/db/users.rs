@@ -214,7 +214,7 @@ pub struct NewUser<'a> {
 
 /// Creates a user; `None` when the name is taken.
 pub async fn create(db: &Db, new: &NewUser<'_>) -> anyhow::Result<Option<i64>> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let taken = sqlx::query("SELECT 1 AS one FROM users WHERE lower(username) = lower($1)")
         .bind(new.username)
         .fetch_optional(&mut *tx)
@@ -255,7 +255,7 @@ pub async fn update(
     role: Role,
     channel_ids: &[i64],
 ) -> anyhow::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE users SET display_name = $1, role = $2, updated_at = $3 WHERE id = $4")
         .bind(display_name)
         .bind(role.as_str())
@@ -292,7 +292,7 @@ pub async fn set_password(db: &Db, id: i64, hash: &str) -> anyhow::Result<()> {
 /// Disables or enables a user. Disabling also ends every session and
 /// forgets the user's trusted devices, in the same transaction.
 pub async fn set_disabled(db: &Db, id: i64, disabled: bool) -> anyhow::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
         .bind(i64::from(disabled))
         .bind(now())

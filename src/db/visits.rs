@@ -61,7 +61,7 @@ pub async fn flush(db: &Db, batch: &Batch, kinds: &Kinds) -> anyhow::Result<Flus
         .map(|(k, n)| (k.clone(), (*n, 0)))
         .collect();
     let mut uniques = batch.uniques.clone();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     // 点击数, and each article's channel.
     let mut channel_of: HashMap<String, String> = HashMap::new();
     let mut articles = BTreeSet::new();

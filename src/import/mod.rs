@@ -225,8 +225,7 @@ pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Resul
             }
         }
         let mut tx = db
-            .pool()
-            .begin()
+            .begin_write()
             .await
             .context("cannot start a transaction")?;
         for p in &parsed {

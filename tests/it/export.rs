@@ -203,7 +203,8 @@ fn serve_keeps_an_export_current() {
         .arg(&page)
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&outp.stdout).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&outp.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&outp.stderr)));
     let href = report[0]["url"]
         .as_str()
         .unwrap()

@@ -23,5 +23,7 @@ mod mailbox_browser;
 mod mailbox_mail;
 mod media_upload;
 mod sanitizer_payloads;
+mod search_fresh;
+mod search_quality;
 mod site_pages;
 mod visits;

@@ -145,10 +145,10 @@ async fn public_page_views_are_counted_by_kind() {
             "nothing counted twice"
         );
         s.hits.flush(&s.db).await.unwrap();
-        // Site: 5 article views + channel + home (+ the /search 404 is not a page view).
+        // Site: 5 article views + channel + home + the search results page.
         assert_eq!(
             total_of(&app, kind::SITE, "").await,
-            (7, 3),
+            (8, 3),
             "{backend}: three people"
         );
         assert_eq!(
@@ -169,15 +169,15 @@ async fn public_page_views_are_counted_by_kind() {
         );
         assert_eq!(total_of(&app, kind::SEARCH, "帮扶 project").await.0, 1);
         assert_eq!(total_of(&app, kind::DEVICE, "phone").await, (1, 1));
-        assert_eq!(total_of(&app, kind::DEVICE, "desktop").await, (6, 2));
+        assert_eq!(total_of(&app, kind::DEVICE, "desktop").await, (7, 2));
         // The footer's 流量统计.
         let (_, home) = browse(s, "/", "203.0.113.9").await;
         assert!(
-            home.contains("流量统计: 总访问量 7 次"),
+            home.contains("流量统计: 总访问量 8 次"),
             "{backend}: footer {}",
             &home[home.find("footer-visits").unwrap_or(0)..][..120.min(home.len())]
         );
-        assert!(home.contains("今日 7 次"));
+        assert!(home.contains("今日 8 次"));
         // No address is stored anywhere.
         for sql in [
             "SELECT COUNT(*) AS n FROM stats_daily WHERE key LIKE '%203.0.113%'",

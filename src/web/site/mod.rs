@@ -9,6 +9,7 @@ pub mod layout;
 pub mod mailbox;
 pub mod mailbox_board;
 pub mod misc;
+pub mod search;
 
 use axum::Router;
 use serde::Serialize;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(misc::router())
         .merge(feeds::router())
         .merge(mailbox::router())
+        .merge(search::router())
 }
 
 /// An article as lists show it.

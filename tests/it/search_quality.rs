@@ -1,0 +1,641 @@
+//! Issue 5, search quality: a table of (query, must find, must not find)
+//! over fixture articles written for it, on every backend; drafts and other
+//! hidden states never found publicly; the results page (highlighting,
+//! escaping, filters, pagination); and hostile queries that must never
+//! error or behave differently from any other nonsense.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use fupin::db::articles::{self, ArticleInput};
+use fupin::db::channels::ChannelTree;
+use fupin::search::{self, SearchQuery, Sort};
+
+use crate::harness::{TestApp, backends, shared_dir};
+
+/// A fixture: key, channel slug, title, body, status, published_at offset
+/// from now in seconds.
+pub(crate) struct Fixture {
+    pub key: &'static str,
+    pub channel: &'static str,
+    pub title: &'static str,
+    pub body: &'static str,
+}
+
+const DAY: i64 = 86_400;
+
+pub(crate) const FIXTURES: &[Fixture] = &[
+    Fixture {
+        key: "bank",
+        channel: "fupin-yaowen",
+        title: "中国农业发展银行广东分行加大信贷支持",
+        body: "中国农业发展银行广东省分行今年向粤东西北地区投放扶贫贷款，支持特色种植和农产品加工。",
+    },
+    Fixture {
+        key: "members",
+        channel: "huiyuan-kuaixun",
+        title: "协会召开会员大会",
+        body: "会议要求秘书处进一步加强会员服务工作，定期走访理事单位。",
+    },
+    Fixture {
+        key: "and-service",
+        channel: "xiehui-xinwen",
+        title: "驻村干部走访座谈",
+        body: "驻村干部和服务对象面对面交流，了解群众的实际困难。",
+    },
+    Fixture {
+        key: "kimono",
+        channel: "guoji-jiaoliu",
+        title: "日本友人参观农业园区",
+        body: "几位身穿和服的日本客人参观了现代农业示范园区。",
+    },
+    Fixture {
+        key: "gdp",
+        channel: "dishi-lianbo",
+        title: "韶关市GDP增长8.5%",
+        body: "2013年韶关全市GDP稳步增长，新建5G基站两百个，带动山区群众增收。",
+    },
+    Fixture {
+        key: "fullwidth",
+        channel: "dishi-lianbo",
+        title: "清远市ＧＤＰ与５Ｇ建设情况通报",
+        body: "２０１３年清远市ＧＤＰ保持增长，５Ｇ网络覆盖全部乡镇。",
+    },
+    Fixture {
+        key: "traditional",
+        channel: "shengwai-yaowen",
+        title: "香港團體來粵交流扶貧開發經驗",
+        body: "香港社會團體代表與協會座談，介紹扶貧開發和社會服務的做法。",
+    },
+    Fixture {
+        key: "guanshao",
+        channel: "dishi-lianbo",
+        title: "莞韶产业园新项目开工",
+        body: "莞韶两地合作共建的产业园再添新项目，推动产业转移。",
+    },
+    Fixture {
+        key: "dongguan-shaoguan",
+        channel: "dishi-lianbo",
+        title: "东莞韶关两地签订协议",
+        body: "东莞市与韶关市签订对口合作协议。",
+    },
+    Fixture {
+        key: "liannan",
+        channel: "dishi-lianbo",
+        title: "连南瑶族自治县发展茶叶种植",
+        body: "连南县引导农户种植高山茶，带动群众增收。",
+    },
+    Fixture {
+        key: "lianzhang",
+        channel: "dishi-lianbo",
+        title: "英德市连樟村发展乡村旅游",
+        body: "连樟村依托青山绿水发展民宿，村民在家门口就业。",
+    },
+    Fixture {
+        key: "workgroup",
+        channel: "duikou-bangfu",
+        title: "省直单位驻村工作组进驻贫困村",
+        body: "按照扶贫开发双到工作要求，驻村工作组开展对口帮扶，制定帮扶规划。",
+    },
+    Fixture {
+        key: "markup",
+        channel: "xiehui-xinwen",
+        title: "网站安全<b>提示</b>",
+        body: "请勿在留言中输入<script>alert(1)</script>之类的网页代码，违者删除。",
+    },
+];
+
+/// Hidden fixtures: key, status, published_at offset, unpublish_at offset.
+pub(crate) const HIDDEN: &[(&str, &str, i64, Option<i64>)] = &[
+    ("draft", "draft", -DAY, None),
+    ("pending", "pending", -DAY, None),
+    ("trashed", "trashed", -DAY, None),
+    ("future", "published", 30 * DAY, None),
+    ("expired", "published", -10 * DAY, Some(-DAY)),
+];
+
+/// Inserts the fixtures; returns key → id.
+pub(crate) async fn load_fixtures(app: &TestApp) -> Vec<(&'static str, i64)> {
+    let db = &app.state.db;
+    let tree = ChannelTree::load(db).await.unwrap();
+    let now = fupin::db::now();
+    let mut ids = Vec::new();
+    for (i, f) in FIXTURES.iter().enumerate() {
+        let channel_id = tree.by_slug(f.channel).expect(f.channel).id;
+        let id = articles::insert_published(
+            db,
+            &input(channel_id, f.title, f.body, now - (i as i64 + 1) * DAY),
+        )
+        .await
+        .unwrap();
+        ids.push((f.key, id));
+    }
+    let channel_id = tree.by_slug("xiehui-xinwen").unwrap().id;
+    for (key, status, at, until) in HIDDEN {
+        let title = format!("内部{key}稿件：蝴蝶兰种植计划");
+        let id = articles::insert_published(
+            db,
+            &input(channel_id, &title, "蝴蝶兰基地建设方案。", now + at),
+        )
+        .await
+        .unwrap();
+        exec(
+            app,
+            "UPDATE articles SET status = $1, unpublish_at = $2 WHERE id = $3",
+            &[Val::S(status), Val::O(until.map(|u| now + u)), Val::I(id)],
+        )
+        .await;
+        ids.push((key, id));
+    }
+    ids
+}
+
+fn input(channel_id: i64, title: &str, body: &str, published_at: i64) -> ArticleInput {
+    ArticleInput {
+        channel_id,
+        title: title.into(),
+        subtitle: String::new(),
+        source: String::new(),
+        author: String::new(),
+        editor: String::new(),
+        summary: String::new(),
+        body_html: fupin::html::sanitize(&format!("<p>{}</p>", escape(body))),
+        cover: String::new(),
+        is_pinned: false,
+        is_recommended: false,
+        is_headline: false,
+        hits: 0,
+        published_at,
+        original_url: None,
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A bind value for [`exec`].
+pub(crate) enum Val<'a> {
+    I(i64),
+    O(Option<i64>),
+    S(&'a str),
+}
+
+/// Runs SQL on a connection of its own, as code outside the search module
+/// (the back office, a script) would: the index must follow anyway.
+pub(crate) async fn exec(app: &TestApp, sql: &str, vals: &[Val<'_>]) {
+    let mut conn =
+        <sqlx::AnyConnection as sqlx::Connection>::connect(&app.state.config.database_url)
+            .await
+            .expect("connect");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+    for v in vals {
+        q = match v {
+            Val::I(i) => q.bind(*i),
+            Val::O(o) => q.bind(*o),
+            Val::S(s) => q.bind(s.to_string()),
+        };
+    }
+    q.execute(&mut conn).await.expect(sql);
+    sqlx::Connection::close(conn).await.ok();
+}
+
+/// Ids found by a public search for `text` (first 100).
+pub(crate) async fn found(app: &TestApp, text: &str) -> BTreeSet<i64> {
+    found_with(app, text, false).await
+}
+
+async fn found_with(app: &TestApp, text: &str, include_unpublished: bool) -> BTreeSet<i64> {
+    let r = search::search(
+        &app.state.db,
+        &SearchQuery {
+            text: text.into(),
+            include_unpublished,
+            page: 1,
+            per_page: 100,
+            ..SearchQuery::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("search {text:?}: {e:#}"));
+    r.hits
+        .iter()
+        .filter(|h| h.kind == search::query::HitKind::Article)
+        .map(|h| h.id)
+        .collect()
+}
+
+/// (query, must find, must not find).
+const TABLE: &[(&str, &[&str], &[&str])] = &[
+    ("农业", &["bank", "kimono"], &["members"]),
+    ("农业发展银行", &["bank"], &["kimono"]),
+    ("发展银行", &["bank"], &[]),
+    ("员服", &[], &["members"]),
+    ("会员服务", &["members"], &["and-service"]),
+    ("和服", &["kimono"], &["and-service"]),
+    (
+        "服务",
+        &["members", "and-service", "traditional"],
+        &["kimono"],
+    ),
+    ("GDP", &["gdp", "fullwidth"], &["bank"]),
+    ("gdp", &["gdp", "fullwidth"], &[]),
+    ("ＧＤＰ", &["gdp", "fullwidth"], &[]),
+    ("2013", &["gdp", "fullwidth"], &["bank"]),
+    ("２０１３", &["gdp", "fullwidth"], &[]),
+    ("5G", &["gdp", "fullwidth"], &[]),
+    ("５ｇ", &["gdp", "fullwidth"], &[]),
+    ("5G基站", &["gdp"], &["fullwidth"]),
+    ("扶貧", &["traditional", "bank", "workgroup"], &["members"]),
+    ("扶贫开发", &["traditional", "workgroup"], &["bank"]),
+    ("開發經驗", &["traditional"], &[]),
+    ("莞韶", &["guanshao"], &["dongguan-shaoguan"]),
+    ("东莞", &["dongguan-shaoguan"], &["guanshao"]),
+    ("韶关", &["gdp", "dongguan-shaoguan"], &["guanshao"]),
+    ("连南", &["liannan"], &["lianzhang"]),
+    ("连樟", &["lianzhang"], &["liannan"]),
+    ("连樟村", &["lianzhang"], &[]),
+    ("驻村工作组", &["workgroup"], &["and-service"]),
+    ("工作组", &["workgroup"], &[]),
+    ("双到", &["workgroup"], &["guanshao"]),
+    ("对口帮扶", &["workgroup"], &["dongguan-shaoguan"]),
+    ("产业转移", &["guanshao"], &[]),
+    ("驻村干部 座谈", &["and-service"], &["workgroup"]),
+    ("韶关 5G", &["gdp"], &["dongguan-shaoguan", "fullwidth"]),
+    ("script", &["markup"], &[]),
+    (
+        "蝴蝶兰",
+        &[],
+        &["draft", "pending", "trashed", "future", "expired"],
+    ),
+];
+
+#[tokio::test]
+async fn the_quality_table_holds_on_every_backend() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let ids = load_fixtures(&app).await;
+        search::drain(&app.state.db).await.unwrap();
+        let id = |key: &str| ids.iter().find(|(k, _)| *k == key).unwrap().1;
+        let mut failures = Vec::new();
+        for (query, must, must_not) in TABLE {
+            let got = found(&app, query).await;
+            for key in *must {
+                if !got.contains(&id(key)) {
+                    failures.push(format!("{backend}: {query:?} should find {key}"));
+                }
+            }
+            for key in *must_not {
+                if got.contains(&id(key)) {
+                    failures.push(format!("{backend}: {query:?} must not find {key}"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+        // The back office finds every state; the public never does.
+        let all = found_with(&app, "蝴蝶兰", true).await;
+        for key in ["draft", "pending", "trashed", "future", "expired"] {
+            assert!(
+                all.contains(&id(key)),
+                "{backend}: back office misses {key}"
+            );
+        }
+        let page = app.get("/search?q=%E8%9D%B4%E8%9D%B6%E5%85%B0").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page.body.contains("内部"),
+            "{backend}: a hidden article leaked"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn words_added_at_run_time_are_searchable_after_the_reindex() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let db = &app.state.db;
+        let tree = ChannelTree::load(db).await.unwrap();
+        let ch = tree.by_slug("dishi-lianbo").unwrap().id;
+        let near = articles::insert_published(
+            db,
+            &input(
+                ch,
+                "珠海桂山岛渔民转产",
+                "桂山岛渔民发展海上养殖。",
+                fupin::db::now() - DAY,
+            ),
+        )
+        .await
+        .unwrap();
+        let apart = articles::insert_published(
+            db,
+            &input(ch, "桂花山上的岛屿", "山岛与桂树。", fupin::db::now() - DAY),
+        )
+        .await
+        .unwrap();
+        search::drain(db).await.unwrap();
+        assert!(search::add_user_word(db, "  桂山岛 ").await.unwrap());
+        assert!(
+            !search::add_user_word(db, "桂山岛").await.unwrap(),
+            "already there"
+        );
+        assert!(
+            !search::add_user_word(db, "双到").await.unwrap(),
+            "shipped already"
+        );
+        assert!(search::add_user_word(db, "a b").await.is_err());
+        assert!(search::add_user_word(db, "").await.is_err());
+        assert_eq!(
+            search::user_words(db).await.unwrap(),
+            vec!["桂山岛".to_string()]
+        );
+        // Adding the word queued everything; an indexer rebuilds it.
+        assert!(fupin::db::search::queue_len(db).await.unwrap() >= 2);
+        search::drain(db).await.unwrap();
+        let got = found(&app, "桂山岛").await;
+        assert!(got.contains(&near), "{backend}");
+        assert!(!got.contains(&apart), "{backend}");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_results_page_highlights_filters_and_pages() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        load_fixtures(&app).await;
+        let db = &app.state.db;
+        let tree = ChannelTree::load(db).await.unwrap();
+        // 25 more in 地市联播 (under 扶贫前沿) to get two pages.
+        let ch = tree.by_slug("dishi-lianbo").unwrap().id;
+        for i in 0..25 {
+            articles::insert_published(
+                db,
+                &input(
+                    ch,
+                    &format!("第{i}期乡村振兴简报"),
+                    "各地推进乡村振兴。",
+                    fupin::db::now() - 400 * DAY + i * DAY,
+                ),
+            )
+            .await
+            .unwrap();
+        }
+        search::drain(db).await.unwrap();
+
+        let page = app.get("/search?q=%E5%86%9C%E4%B8%9A").await; // 农业
+        assert_eq!(page.status, StatusCode::OK, "{backend}");
+        let main = page.element("main");
+        assert!(main.contains("<mark>农业</mark>"), "{backend}: {main}");
+        assert!(main.contains("中国农业发展银行") || main.contains("<mark>农业</mark>发展银行"));
+        assert!(main.contains("扶贫要闻"), "{backend}: channel shown");
+        assert!(
+            page.body.contains("value=\"农业\""),
+            "{backend}: header box keeps the query"
+        );
+        assert!(page.body.contains("noindex"));
+
+        // Markup in an article or a query is shown as text.
+        let page = app.get("/search?q=script").await;
+        let main = page.element("main");
+        assert!(
+            main.contains("&lt;<mark>script</mark>&gt;alert(1)"),
+            "{backend}: {main}"
+        );
+        assert!(
+            main.contains("网站安全&lt;b&gt;提示&lt;/b&gt;"),
+            "{backend}: {main}"
+        );
+        assert!(
+            !main.contains("<script") && !main.contains("<b>"),
+            "{backend}"
+        );
+        let page = app
+            .get("/search?q=%3Cmark%3E%E6%89%B6%E8%B4%AB%3C%2Fmark%3E")
+            .await;
+        let main = page.element("main");
+        assert!(
+            main.contains("&lt;mark&gt;扶贫&lt;/mark&gt;"),
+            "{backend}: {main}"
+        );
+        assert!(!main.contains("<mark>扶贫</mark>"), "{backend}");
+
+        // Channel filter includes sub-channels: 扶贫前沿 holds 地市联播.
+        let page = app
+            .get("/search?q=%E9%9F%B6%E5%85%B3&channel=fupin-qianyan")
+            .await; // 韶关
+        assert!(page.body.contains("市GDP增长8.5%"), "{backend}");
+        let page = app
+            .get("/search?q=%E9%9F%B6%E5%85%B3&channel=fupin-yaowen")
+            .await;
+        assert!(!page.body.contains("市GDP增长8.5%"), "{backend}");
+        let page = app
+            .get("/search?q=%E9%9F%B6%E5%85%B3&channel=no-such")
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("所选栏目不存在"));
+
+        // Pagination and sort by date: 25 matches, 20 a page, newest first.
+        let page = app
+            .get("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&sort=date")
+            .await;
+        let main = page.element("main");
+        assert!(main.contains("找到 25 条"), "{backend}: {main}");
+        assert!(
+            main.find("第24期").unwrap() < main.find("第23期").unwrap(),
+            "{backend}"
+        );
+        assert!(main.contains("page=2"), "{backend}");
+        let page2 = app
+            .get("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&sort=date&page=2")
+            .await;
+        assert!(
+            page2.body.contains("第0期") && !page2.body.contains("第24期"),
+            "{backend}"
+        );
+        let far = app
+            .get("/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&page=99")
+            .await;
+        assert_eq!(far.status, StatusCode::OK);
+
+        // Date range: only the oldest ten of the 25 (published 400..391 days ago).
+        let from = fupin::web::site::layout::date(fupin::db::now() - 401 * DAY);
+        let to = fupin::web::site::layout::date(fupin::db::now() - 391 * DAY);
+        let page = app
+            .get(&format!(
+                "/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&from={from}&to={to}"
+            ))
+            .await;
+        let main = page.element("main");
+        assert!(
+            main.contains("第0期") && main.contains("第9期"),
+            "{backend}: {main}"
+        );
+        assert!(
+            !main.contains("第10期") && !main.contains("第24期"),
+            "{backend}"
+        );
+        let page = app
+            .get("/search?q=%E4%B9%A1%E6%9D%91&from=2013-99-01")
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("起始日期格式应为"));
+
+        // Single pages are found too (关于我们 speaks of 双到).
+        let page = app.get("/search?q=%E5%8F%8C%E5%88%B0").await;
+        assert!(page.body.contains("/p/about.html"), "{backend}");
+
+        // An empty search shows a prompt, not an error.
+        let page = app.get("/search").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("请在上方搜索框中输入关键词"));
+        app.finish().await;
+    }
+}
+
+/// Hostile and odd queries: never a 500, never an error, and the classic
+/// injection gives what any nonsense gives.
+#[tokio::test]
+async fn hostile_queries_are_plain_text() {
+    let mut queries: Vec<String> = [
+        "\"",
+        "\"\"",
+        "'",
+        "NOT",
+        "NOT 扶贫",
+        "扶贫 OR 农业",
+        "OR",
+        "AND",
+        "*",
+        "扶*",
+        "NEAR(扶贫 农业)",
+        "NEAR(\"a\" \"b\", 2)",
+        "title:扶贫",
+        "body:农业",
+        "{title}: x",
+        "^扶贫",
+        "扶贫 -农业",
+        "(",
+        ")",
+        "扶贫\")",
+        "\\",
+        "%",
+        "_",
+        "1; DROP TABLE articles; --",
+        "' OR 1=1 --",
+        "'; SELECT pg_sleep(5); --",
+        "\u{0}",
+        "\u{7}\u{8}\u{1b}[31m",
+        "。，！？；：",
+        "   ",
+        "",
+        "&<>",
+        "<script>alert(1)</script>",
+        "!@#$%^&*()",
+        "&amp;",
+        "'扶贫'",
+        "扶贫 & 农业",
+        "扶贫 | 农业",
+        "!扶贫",
+        "扶贫:*",
+        "'':*",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    queries.push("扶贫".repeat(1200)); // 7 KB, 22 KB once encoded in the address
+    queries.push("x".repeat(10_240));
+    let mut payloads: Vec<String> = Vec::new();
+    match shared_dir() {
+        Some(dir) => {
+            for name in [
+                "Generic_Fuzz.txt",
+                "Auth_Bypass.txt",
+                "Generic_ErrorBased.txt",
+            ] {
+                let path = dir.join("security/payloads/sqli").join(name);
+                match std::fs::read(&path) {
+                    Ok(bytes) => {
+                        let text = String::from_utf8_lossy(&bytes).into_owned();
+                        payloads.extend(text.lines().filter(|l| !l.is_empty()).map(str::to_string));
+                    }
+                    Err(_) => eprintln!("note: {} absent; skipped", path.display()),
+                }
+            }
+        }
+        None => eprintln!("note: shared payloads absent; using the built-in list only"),
+    }
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        load_fixtures(&app).await;
+        search::drain(&app.state.db).await.unwrap();
+        let extras: &[&str] = &["", "&sort=date", "&channel=%27", "&from=%27&to=1&page=%27"];
+        for (i, q) in queries.iter().chain(&payloads).enumerate() {
+            let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+            let extras = if i < queries.len() {
+                extras
+            } else {
+                &extras[..1]
+            };
+            for extra in extras {
+                let page = app.get(&format!("/search?q={encoded}{extra}")).await;
+                assert_eq!(page.status, StatusCode::OK, "{backend}: {q:?}{extra}");
+            }
+            search::search(
+                &app.state.db,
+                &SearchQuery {
+                    text: q.clone(),
+                    sort: Sort::Date,
+                    include_unpublished: true,
+                    page: 3,
+                    per_page: 10,
+                    ..SearchQuery::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {q:?}: {e:#}"));
+        }
+        let huge = "扶贫".repeat(5000); // 30 KB, through the API
+        assert_eq!(
+            found(&app, &huge).await,
+            found(&app, "扶贫").await,
+            "{backend}"
+        );
+        let injection = found(&app, "1' OR '1'='1").await;
+        let nonsense = found(&app, "1 or 1 1").await;
+        let other = found(&app, "qzx vbn").await;
+        assert_eq!(injection, nonsense, "{backend}");
+        assert_eq!(injection, other, "{backend}");
+        assert!(injection.is_empty(), "{backend}");
+        // Operators are words like any other: each must be in the text.
+        assert!(
+            found(&app, "扶贫 OR 农业").await.is_empty(),
+            "{backend}: OR is a word"
+        );
+        assert!(
+            found(&app, "NOT 扶贫").await.is_empty(),
+            "{backend}: NOT is a word"
+        );
+        assert!(found(&app, "NEAR(扶贫 农业)").await.is_empty(), "{backend}");
+        assert_eq!(
+            found(&app, "扶贫*").await,
+            found(&app, "扶贫").await,
+            "{backend}"
+        );
+        assert_eq!(
+            found(&app, "\"扶贫\"").await,
+            found(&app, "扶贫").await,
+            "{backend}"
+        );
+        // The database is intact.
+        assert!(
+            articles::count_all(&app.state.db).await.unwrap() > 10,
+            "{backend}"
+        );
+        app.finish().await;
+    }
+}
