@@ -347,13 +347,13 @@ fn match_expr(backend: Backend, terms: &[String]) -> String {
     }
 }
 
-/// The SQL selecting `doc_key, score, at` of every allowed match, and its
-/// bind values after the match expression (`$1`).
-fn match_sql(backend: Backend, q: &MatchQuery<'_>) -> (String, Vec<i64>) {
+/// The filters of a query on `articles a` and `pages p` (each starting
+/// with ` AND`), numbering placeholders from `$first`, and their values.
+fn conditions(q: &MatchQuery<'_>, first: usize) -> (String, String, Vec<i64>) {
     let mut binds: Vec<i64> = Vec::new();
     let next = |v: i64, binds: &mut Vec<i64>| {
         binds.push(v);
-        format!("${}", binds.len() + 1)
+        format!("${}", binds.len() + first - 1)
     };
     let mut article_cond = String::new();
     if !q.include_unpublished {
@@ -382,6 +382,13 @@ fn match_sql(backend: Backend, q: &MatchQuery<'_>) -> (String, Vec<i64>) {
         article_cond.push_str(&format!(" AND a.published_at < {p}"));
         page_cond.push_str(&format!(" AND p.updated_at < {p}"));
     }
+    (article_cond, page_cond, binds)
+}
+
+/// The SQL selecting `doc_key, score, at` of every allowed match, and its
+/// bind values after the match expression (`$1`).
+fn match_sql(backend: Backend, q: &MatchQuery<'_>) -> (String, Vec<i64>) {
+    let (article_cond, page_cond, binds) = conditions(q, 2);
     let with_pages = q.channel_ids.is_empty();
     let sql = match backend {
         // CROSS JOIN keeps FTS5 as the outer loop: left to itself SQLite may
@@ -458,6 +465,12 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     }
     let count: i64 = query.bind(cap).fetch_one(&mut *tx).await?.try_get("n")?;
     let mut page = Vec::new();
+    if q.offset < count && db.backend() == Backend::Sqlite && q.order == Order::Relevance {
+        if let Some(found) = best_candidates(&mut tx, q, &expr).await? {
+            tx.commit().await?;
+            return Ok((count, found));
+        }
+    }
     if q.offset < count {
         let order = match q.order {
             Order::Relevance => "score, at DESC, doc_key DESC",
@@ -485,6 +498,96 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     }
     tx.commit().await?;
     Ok((count, page))
+}
+
+/// SQLite, best match first: FTS5 ranks on its own (no join per match),
+/// then only its best few hundred are checked for visibility and filters.
+/// If enough of them pass, those are the answer (anything ranked lower
+/// cannot come before them); if not, `None`, and the caller runs the full
+/// query. Common words match tens of thousands of articles: this keeps
+/// them from being joined one by one.
+async fn best_candidates(
+    conn: &mut sqlx::AnyConnection,
+    q: &MatchQuery<'_>,
+    expr: &str,
+) -> anyhow::Result<Option<Vec<(i64, f64)>>> {
+    let need = (q.offset + q.limit).max(0);
+    let want = (need * 4).max(200);
+    let rows = sqlx::query(
+        "SELECT rowid AS doc_key, bm25(search_fts, 10.0, 1.0) AS score FROM search_fts
+         WHERE search_fts MATCH $1 ORDER BY score LIMIT $2",
+    )
+    .bind(expr)
+    .bind(want)
+    .fetch_all(&mut *conn)
+    .await?;
+    let candidates: Vec<(i64, f64)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
+        .collect::<sqlx::Result<_>>()?;
+    let allowed = allowed_keys(conn, q, &candidates).await?;
+    let visible: Vec<(i64, f64)> = candidates
+        .iter()
+        .copied()
+        .filter(|(k, _)| allowed.contains(k))
+        .collect();
+    let exhaustive = (candidates.len() as i64) < want;
+    if (visible.len() as i64) < need && !exhaustive {
+        return Ok(None);
+    }
+    Ok(Some(
+        visible
+            .into_iter()
+            .skip(q.offset.max(0) as usize)
+            .take(q.limit.max(0) as usize)
+            .collect(),
+    ))
+}
+
+/// Which of some keys pass the query's visibility and filters.
+async fn allowed_keys(
+    conn: &mut sqlx::AnyConnection,
+    q: &MatchQuery<'_>,
+    candidates: &[(i64, f64)],
+) -> anyhow::Result<std::collections::HashSet<i64>> {
+    let mut out = std::collections::HashSet::new();
+    let (article_cond, page_cond, binds) = conditions(q, 1);
+    let articles: Vec<i64> = candidates.iter().map(|c| c.0).filter(|k| *k > 0).collect();
+    let pages: Vec<i64> = candidates.iter().map(|c| -c.0).filter(|k| *k > 0).collect();
+    let with_pages = q.channel_ids.is_empty();
+    for (table, ids, cond, sign) in [
+        ("articles a", articles, article_cond, 1),
+        (
+            "pages p",
+            if with_pages { pages } else { Vec::new() },
+            page_cond,
+            -1,
+        ),
+    ] {
+        if ids.is_empty() {
+            continue;
+        }
+        let first = binds.len() + 1;
+        let list: Vec<String> = (first..first + ids.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        let alias = &table[table.len() - 1..];
+        let sql = format!(
+            "SELECT {alias}.id AS id FROM {table} WHERE {alias}.id IN ({}){cond}",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for v in &binds {
+            query = query.bind(*v);
+        }
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            out.insert(sign * row.try_get::<i64, _>("id")?);
+        }
+    }
+    Ok(out)
 }
 
 /// What a result list shows of a matched document.

@@ -349,7 +349,10 @@ async fn cli_commands_keep_the_index_current() {
     assert!(!out.status.success(), "a word with a space is refused");
 
     let app = TestApp::in_dir(dir, "sqlite").await;
-    assert_eq!(fupin::db::search::queue_len(&app.state.db).await.unwrap(), 0);
+    assert_eq!(
+        fupin::db::search::queue_len(&app.state.db).await.unwrap(),
+        0
+    );
     let r = search::search(
         &app.state.db,
         &SearchQuery {
