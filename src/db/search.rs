@@ -465,11 +465,13 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     }
     let count: i64 = query.bind(cap).fetch_one(&mut *tx).await?.try_get("n")?;
     let mut page = Vec::new();
-    if q.offset < count && db.backend() == Backend::Sqlite && q.order == Order::Relevance {
-        if let Some(found) = best_candidates(&mut tx, q, &expr).await? {
-            tx.commit().await?;
-            return Ok((count, found));
-        }
+    if q.offset < count
+        && db.backend() == Backend::Sqlite
+        && q.order == Order::Relevance
+        && let Some(found) = best_candidates(&mut tx, q, &expr).await?
+    {
+        tx.commit().await?;
+        return Ok((count, found));
     }
     if q.offset < count {
         let order = match q.order {

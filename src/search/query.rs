@@ -222,14 +222,13 @@ pub fn highlight(seg: &Segmenter, text: &str, wanted: &HashSet<&str>, max_chars:
             out.push_str("</mark>");
             open_until = None;
         }
-        if open_until.is_none() {
-            if let Some(&&(s, e)) = next_mark.peek() {
-                if s <= i {
-                    out.push_str("<mark>");
-                    open_until = Some(e);
-                    next_mark.next();
-                }
-            }
+        if open_until.is_none()
+            && let Some(&&(s, e)) = next_mark.peek()
+            && s <= i
+        {
+            out.push_str("<mark>");
+            open_until = Some(e);
+            next_mark.next();
         }
         escape_into(&mut out, *c);
     }
