@@ -7,5 +7,6 @@ mod browser;
 mod cli_import;
 mod hits;
 mod search_fresh;
+mod search_hostile;
 mod search_quality;
 mod site_pages;
