@@ -8,7 +8,8 @@
 //! query, the delay from publish to searchable, and the precision cases.
 //!
 //! `cargo bench --bench search -- 10000` (the article count; default 10000).
-//! Add `--no-pg` to skip PostgreSQL, `--no-sqlite` to skip SQLite.
+//! Add `--no-pg` to skip PostgreSQL, `--no-sqlite` to skip SQLite,
+//! `--no-trigram` to skip the trigram comparison.
 
 use std::time::{Duration, Instant};
 
@@ -492,7 +493,9 @@ fn main() -> anyhow::Result<()> {
             let db = open_db(&config).await?;
             bench_ours("sqlite jieba", &db, &config.database_url, &dict, n).await?;
             db.close().await;
-            bench_trigram(dir.path(), &dict, n).await?;
+            if !args.iter().any(|a| a == "--no-trigram") {
+                bench_trigram(dir.path(), &dict, n).await?;
+            }
         }
         if let Some(admin) = pg {
             let name = format!("fupin_bench_{}", std::process::id());

@@ -12,6 +12,11 @@ CREATE VIRTUAL TABLE search_fts USING fts5(
     contentless_delete = 1
 );
 
+-- What a search checks of each match (visibility, channel, date), in an
+-- index, so SQLite never reads the article rows themselves: their bodies
+-- sit in overflow pages before `status` in the record.
+CREATE INDEX articles_search_filter ON articles (id, status, published_at, unpublish_at, channel_id);
+
 -- Documents whose terms must be (re)computed. Triggers fill it on every
 -- change of indexed text, whoever writes it; indexers drain it.
 CREATE TABLE search_queue (

@@ -24,6 +24,7 @@ mod mailbox_mail;
 mod media_upload;
 mod sanitizer_payloads;
 mod search_fresh;
+mod search_hostile;
 mod search_quality;
 mod site_pages;
 mod visits;
