@@ -149,6 +149,9 @@ pub struct ListFilter {
     pub to: Option<i64>,
     /// A piece of the title.
     pub q: Option<String>,
+    /// Articles the search index matched for the keywords (found by
+    /// segmented search, shown together with title matches of `q`).
+    pub ids: Option<Vec<i64>>,
 }
 
 /// One line of the article list.
@@ -294,7 +297,15 @@ fn conditions(f: &ListFilter) -> Where {
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let p = w.text(format!("%{}%", like_escape(q)));
-        w.conds.push(format!("a.title LIKE {p} ESCAPE '\\'"));
+        match f.ids.as_deref().filter(|ids| !ids.is_empty()) {
+            Some(ids) => {
+                let list = w.ints(ids);
+                w.conds.push(format!(
+                    "(a.id IN ({list}) OR a.title LIKE {p} ESCAPE '\\')"
+                ));
+            }
+            None => w.conds.push(format!("a.title LIKE {p} ESCAPE '\\'")),
+        }
     }
     w
 }

@@ -8,6 +8,7 @@ mod admin_cli;
 mod admin_csrf;
 mod admin_login;
 mod admin_matrix;
+mod admin_search;
 mod admin_support;
 mod admin_workflow;
 mod browser;

@@ -199,7 +199,11 @@ async fn list_articles(
     let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     let from = view::parse_local(&q.from);
     let to = view::parse_local(&q.to).map(|t| t + 86_400);
+    // Keywords are searched as the public site searches (segmented, drafts
+    // included here), together with plain title matches.
+    let ids = matched_articles(&state, q.q.trim()).await?;
     let filter = ListFilter {
+        ids,
         scope: scope_of(&user),
         channel_ids: channel.map(|c| tree.with_descendants(c)),
         status,
@@ -379,6 +383,7 @@ async fn list_trash(
     let tree = ChannelTree::load(&state.db).await?;
     let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     let filter = ListFilter {
+        ids: None,
         scope: scope_of(&user),
         status: Some(Status::Trashed),
         ..ListFilter::default()
@@ -401,4 +406,42 @@ async fn list_trash(
         },
     )
     .await
+}
+
+/// The articles the search index finds for the keywords, drafts included
+/// (at most [`crate::search::query::MAX_RESULTS`]); none without keywords.
+async fn matched_articles(state: &AppState, text: &str) -> AppResult<Option<Vec<i64>>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = Vec::new();
+    let mut page = 1;
+    loop {
+        let found = crate::search::search(
+            &state.db,
+            &crate::search::SearchQuery {
+                text: text.to_string(),
+                channel_ids: Vec::new(),
+                from: None,
+                to: None,
+                sort: crate::search::Sort::Relevance,
+                include_unpublished: true,
+                page,
+                per_page: 100,
+            },
+        )
+        .await?;
+        ids.extend(
+            found
+                .hits
+                .iter()
+                .filter(|h| h.kind == crate::search::query::HitKind::Article)
+                .map(|h| h.id),
+        );
+        if page >= found.pages || found.hits.is_empty() {
+            break;
+        }
+        page += 1;
+    }
+    Ok(Some(ids))
 }

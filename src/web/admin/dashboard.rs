@@ -67,6 +67,7 @@ async fn show_dashboard(
             &state,
             &tree,
             ListFilter {
+                ids: None,
                 scope: Scope::Own(user.id),
                 status: Some(Status::Draft),
                 ..ListFilter::default()
@@ -83,6 +84,7 @@ async fn show_dashboard(
                 &state,
                 &tree,
                 ListFilter {
+                    ids: None,
                     scope: scope.clone(),
                     status: Some(Status::Pending),
                     ..ListFilter::default()
@@ -93,6 +95,7 @@ async fn show_dashboard(
                 &state,
                 &tree,
                 ListFilter {
+                    ids: None,
                     scope,
                     status: Some(Status::Scheduled),
                     ..ListFilter::default()
