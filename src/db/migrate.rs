@@ -35,6 +35,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     5 "0005_search",
     6 "0006_mailbox_stats",
     7 "0007_visit_changes",
+    8 "0008_search_channels",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -44,6 +45,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     5 "0005_search",
     6 "0006_mailbox_stats",
     7 "0007_visit_changes",
+    8 "0008_search_channels",
 );
 
 /// What [`migrate`] did.

@@ -30,6 +30,8 @@ pub struct SourceDoc {
     pub extra: Vec<String>,
     /// Sanitized body.
     pub body_html: String,
+    /// The article's channel (none for a single page).
+    pub channel_id: Option<i64>,
 }
 
 /// Queue entries claimed by one indexer, inside one transaction: the
@@ -113,7 +115,7 @@ impl Claim {
         let mut out = Vec::new();
         if !articles.is_empty() {
             let sql = format!(
-                "SELECT id, title, subtitle, source, author, summary, body_html FROM articles
+                "SELECT id, channel_id, title, subtitle, source, author, summary, body_html FROM articles
                  WHERE id IN ({})",
                 placeholders(articles.len())
             );
@@ -130,6 +132,7 @@ impl Claim {
                         .map(|c| row.try_get::<String, _>(*c))
                         .collect::<sqlx::Result<_>>()?,
                     body_html: row.try_get("body_html")?,
+                    channel_id: Some(row.try_get("channel_id")?),
                 });
             }
         }
@@ -148,18 +151,20 @@ impl Claim {
                     title: row.try_get("title")?,
                     extra: Vec::new(),
                     body_html: row.try_get("body_html")?,
+                    channel_id: None,
                 });
             }
         }
         Ok(out)
     }
 
-    /// Replaces the terms of one document.
+    /// Replaces the terms of one document (and its channel tag).
     pub async fn write(
         &mut self,
         key: i64,
         title: &[String],
         body: &[String],
+        channel_id: Option<i64>,
     ) -> anyhow::Result<()> {
         match self.backend {
             Backend::Sqlite => {
@@ -167,12 +172,15 @@ impl Claim {
                     .bind(key)
                     .execute(&mut *self.tx)
                     .await?;
-                sqlx::query("INSERT INTO search_fts (rowid, title, body) VALUES ($1, $2, $3)")
-                    .bind(key)
-                    .bind(title.join(" "))
-                    .bind(body.join(" "))
-                    .execute(&mut *self.tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO search_fts (rowid, title, body, tags) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(key)
+                .bind(title.join(" "))
+                .bind(body.join(" "))
+                .bind(channel_id.map(sqlite_channel_tag).unwrap_or_default())
+                .execute(&mut *self.tx)
+                .await?;
             }
             Backend::Postgres => {
                 sqlx::query(
@@ -180,7 +188,7 @@ impl Claim {
                      ON CONFLICT (doc_key) DO UPDATE SET terms = EXCLUDED.terms, head = EXCLUDED.head",
                 )
                 .bind(key)
-                .bind(terms_literal(title, body))
+                .bind(terms_literal(title, body, channel_id))
                 .bind(head_literal(title, body))
                 .execute(&mut *self.tx)
                 .await?;
@@ -215,15 +223,35 @@ pub(crate) fn pg_quote(term: &str) -> String {
 /// Body terms that count for ranking on PostgreSQL (the lead).
 pub const HEAD_TERMS: usize = 120;
 
-/// Every distinct term as a tsvector without positions (for matching).
-pub fn terms_literal(title: &[String], body: &[String]) -> String {
+/// The FTS5 term (in the `tags` column) marking an article's channel.
+pub(crate) fn sqlite_channel_tag(channel_id: i64) -> String {
+    format!("c{channel_id}")
+}
+
+/// The tsvector lexeme marking an article's channel. It holds a space,
+/// which no segmented word can, so no query word ever matches it.
+pub(crate) fn pg_channel_lexeme(channel_id: i64) -> String {
+    format!("ch {channel_id}")
+}
+
+/// Every distinct term as a tsvector without positions (for matching),
+/// with the channel's lexeme for an article.
+pub fn terms_literal(title: &[String], body: &[String], channel_id: Option<i64>) -> String {
     let mut all: Vec<&str> = title.iter().chain(body).map(String::as_str).collect();
     all.sort_unstable();
     all.dedup();
-    all.iter()
+    let mut out = all
+        .iter()
         .map(|t| pg_quote(t))
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    if let Some(id) = channel_id {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&pg_quote(&pg_channel_lexeme(id)));
+    }
+    out
 }
 
 /// The title (weight A) and the lead of the body as a positioned tsvector
@@ -341,7 +369,11 @@ mod tests {
             head_literal(&t, &b),
             "'扶贫':1A 'o''k':2A '农业':3 '扶贫':4"
         );
-        assert_eq!(terms_literal(&t, &b), "'o''k' '农业' '扶贫'");
+        assert_eq!(terms_literal(&t, &b, None), "'o''k' '农业' '扶贫'");
+        assert_eq!(
+            terms_literal(&t, &b, Some(7)),
+            "'o''k' '农业' '扶贫' 'ch 7'"
+        );
         let long: Vec<String> = (0..500).map(|i| format!("w{i}")).collect();
         assert_eq!(head_literal(&[], &long).split(' ').count(), HEAD_TERMS);
     }

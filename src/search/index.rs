@@ -28,6 +28,7 @@ struct DocTerms {
     key: i64,
     title: Vec<String>,
     body: Vec<String>,
+    channel_id: Option<i64>,
 }
 
 fn segment_doc(seg: &Segmenter, doc: &SourceDoc) -> DocTerms {
@@ -43,6 +44,7 @@ fn segment_doc(seg: &Segmenter, doc: &SourceDoc) -> DocTerms {
         key: doc.key,
         title: seg.index_words(&doc.title),
         body: seg.index_words(&body),
+        channel_id: doc.channel_id,
     }
 }
 
@@ -79,7 +81,7 @@ pub async fn drain_batch(db: &Db, limit: i64) -> anyhow::Result<usize> {
     let keys = claim.keys.clone();
     for key in &keys {
         match terms.iter().find(|t| t.key == *key) {
-            Some(t) => claim.write(t.key, &t.title, &t.body).await?,
+            Some(t) => claim.write(t.key, &t.title, &t.body, t.channel_id).await?,
             None => claim.remove(*key).await?,
         }
     }

@@ -37,6 +37,24 @@ async fn has(app: &TestApp, q: &str, id: i64) -> bool {
     found(app, q).await.contains(&id)
 }
 
+async fn in_channel(app: &TestApp, q: &str, channel: i64, id: i64) -> bool {
+    search::search(
+        &app.state.db,
+        &SearchQuery {
+            text: q.into(),
+            channel_ids: vec![channel],
+            page: 1,
+            per_page: 100,
+            ..SearchQuery::default()
+        },
+    )
+    .await
+    .unwrap()
+    .hits
+    .iter()
+    .any(|h| h.id == id)
+}
+
 async fn insert_raw(app: &TestApp, channel_id: i64, title: &str, body: &str) -> i64 {
     let now = fupin::db::now();
     exec(
@@ -202,6 +220,37 @@ async fn every_change_reaches_search_within_two_seconds() {
                 .any(|h| h.page_slug.as_deref() == Some("jobs"))
         })
         .await;
+
+        // Moving an article to another channel moves it between the
+        // channel-filtered results; the channel's index tag is not a word.
+        let other = tree.by_slug("fupin-yaowen").unwrap().id;
+        let moved = insert_raw(&app, ch, "茶园套种示范", "<p>茶园。</p>").await;
+        within(TWO_S, "insert before move", || {
+            in_channel(&app, "茶园", ch, moved)
+        })
+        .await;
+        assert!(!in_channel(&app, "茶园", other, moved).await);
+        exec(
+            &app,
+            "UPDATE articles SET channel_id = $1 WHERE id = $2",
+            &[Val::I(other), Val::I(moved)],
+        )
+        .await;
+        within(TWO_S, "channel move", || async {
+            in_channel(&app, "茶园", other, moved).await
+                && !in_channel(&app, "茶园", ch, moved).await
+        })
+        .await;
+        for tag in [
+            format!("c{other}"),
+            format!("ch {other}"),
+            format!("ch{other}"),
+        ] {
+            assert!(
+                !has(&app, &tag, moved).await,
+                "{backend}: tag {tag:?} is not a word"
+            );
+        }
 
         // Hit counts are not content: they queue nothing.
         let kept = insert_raw(&app, ch, "网箱养殖", "<p>网箱。</p>").await;

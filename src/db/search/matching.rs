@@ -6,7 +6,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Executor, Row};
 
-use super::{page_key, pg_quote, placeholders};
+use super::{page_key, pg_channel_lexeme, pg_quote, placeholders, sqlite_channel_tag};
 use crate::db::{Backend, Db, now};
 
 /// How a match list is ordered.
@@ -39,19 +39,44 @@ pub struct MatchQuery<'a> {
     pub limit: i64,
 }
 
-/// The match expression of a backend: every term quoted, all required.
-fn match_expr(backend: Backend, terms: &[String]) -> String {
+/// The match expression of a backend: every term quoted, all required,
+/// searched in the title and body only; with channels, also one of their
+/// tags, so the index itself keeps only articles of those channels.
+fn match_expr(backend: Backend, terms: &[String], channel_ids: &[i64]) -> String {
     match backend {
-        Backend::Sqlite => terms
-            .iter()
-            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" "),
-        Backend::Postgres => terms
-            .iter()
-            .map(|t| pg_quote(t))
-            .collect::<Vec<_>>()
-            .join(" & "),
+        Backend::Sqlite => {
+            let words = terms
+                .iter()
+                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut expr = format!("{{title body}} : ({words})");
+            if !channel_ids.is_empty() {
+                let tags = channel_ids
+                    .iter()
+                    .map(|id| sqlite_channel_tag(*id))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
+                expr.push_str(&format!(" AND tags : ({tags})"));
+            }
+            expr
+        }
+        Backend::Postgres => {
+            let mut expr = terms
+                .iter()
+                .map(|t| pg_quote(t))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            if !channel_ids.is_empty() {
+                let tags = channel_ids
+                    .iter()
+                    .map(|id| pg_quote(&pg_channel_lexeme(*id)))
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                expr = format!("{expr} & ({tags})");
+            }
+            expr
+        }
     }
 }
 
@@ -93,49 +118,72 @@ fn conditions(q: &MatchQuery<'_>, first: usize) -> (String, String, Vec<i64>) {
     (article_cond, page_cond, binds)
 }
 
-/// The SQL selecting `doc_key, score, at` of every allowed match, and its
-/// bind values after the match expression (`$1`).
-fn match_sql(backend: Backend, q: &MatchQuery<'_>) -> (String, Vec<i64>) {
+/// The SQL selecting `doc_key, score, at` of every allowed match (only
+/// `doc_key` when not `ranked`: counting needs no scores), and its bind
+/// values after the match expression (`$1`).
+fn match_sql(backend: Backend, q: &MatchQuery<'_>, ranked: bool) -> (String, Vec<i64>) {
     let (article_cond, page_cond, binds) = conditions(q, 2);
     let with_pages = q.channel_ids.is_empty();
     let sql = match backend {
         // CROSS JOIN keeps FTS5 as the outer loop: left to itself SQLite may
         // walk `articles` by its status index and run the match per row.
         Backend::Sqlite => {
+            let cols = |at: &str| {
+                if ranked {
+                    format!(
+                        "search_fts.rowid AS doc_key, bm25(search_fts, 10.0, 1.0, 0.0) AS score, {at} AS at"
+                    )
+                } else {
+                    "search_fts.rowid AS doc_key".to_string()
+                }
+            };
             let mut sql = format!(
-                "SELECT search_fts.rowid AS doc_key, bm25(search_fts, 10.0, 1.0) AS score,
-                        a.published_at AS at
-                 FROM search_fts CROSS JOIN articles a ON a.id = search_fts.rowid
-                 WHERE search_fts MATCH $1 AND search_fts.rowid > 0{article_cond}"
+                "SELECT {} FROM search_fts CROSS JOIN articles a ON a.id = search_fts.rowid
+                 WHERE search_fts MATCH $1 AND search_fts.rowid > 0{article_cond}",
+                cols("a.published_at")
             );
             if with_pages {
                 sql.push_str(&format!(
                     " UNION ALL
-                     SELECT search_fts.rowid AS doc_key, bm25(search_fts, 10.0, 1.0) AS score,
-                            p.updated_at AS at
-                     FROM search_fts CROSS JOIN pages p ON p.id = -search_fts.rowid
-                     WHERE search_fts MATCH $1 AND search_fts.rowid < 0{page_cond}"
+                     SELECT {} FROM search_fts CROSS JOIN pages p ON p.id = -search_fts.rowid
+                     WHERE search_fts MATCH $1 AND search_fts.rowid < 0{page_cond}",
+                    cols("p.updated_at")
                 ));
             }
             sql
         }
         // The matches are taken from the GIN index first (a materialized
-        // CTE), then joined; see `find` for why the planner needs the push.
+        // CTE, read only as far as the outer query needs), then joined; see
+        // `find` for why the planner needs the push.
         Backend::Postgres => {
+            let (rank, cols) = if ranked {
+                (
+                    ", ts_rank(head, $1::tsquery)::float8 AS rank",
+                    ("h.doc_key AS doc_key, -h.rank AS score, ", " AS at"),
+                )
+            } else {
+                ("", ("h.doc_key AS doc_key", ""))
+            };
+            let at = |col: &str| {
+                if ranked {
+                    format!("{}{col}{}", cols.0, cols.1)
+                } else {
+                    cols.0.to_string()
+                }
+            };
             let mut sql = format!(
                 "WITH hits AS MATERIALIZED (
-                     SELECT doc_key, ts_rank(head, $1::tsquery)::float8 AS rank
-                     FROM search_index WHERE terms @@ $1::tsquery)
-                 SELECT h.doc_key AS doc_key, -h.rank AS score, a.published_at AS at
-                 FROM hits h JOIN articles a ON a.id = h.doc_key
-                 WHERE h.doc_key > 0{article_cond}"
+                     SELECT doc_key{rank} FROM search_index WHERE terms @@ $1::tsquery)
+                 SELECT {} FROM hits h JOIN articles a ON a.id = h.doc_key
+                 WHERE h.doc_key > 0{article_cond}",
+                at("a.published_at")
             );
             if with_pages {
                 sql.push_str(&format!(
                     " UNION ALL
-                     SELECT h.doc_key AS doc_key, -h.rank AS score, p.updated_at AS at
-                     FROM hits h JOIN pages p ON p.id = -h.doc_key
-                     WHERE h.doc_key < 0{page_cond}"
+                     SELECT {} FROM hits h JOIN pages p ON p.id = -h.doc_key
+                     WHERE h.doc_key < 0{page_cond}",
+                    at("p.updated_at")
                 ));
             }
             sql
@@ -151,8 +199,7 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     if q.terms.is_empty() {
         return Ok((0, Vec::new()));
     }
-    let (inner, binds) = match_sql(db.backend(), q);
-    let expr = match_expr(db.backend(), q.terms);
+    let expr = match_expr(db.backend(), q.terms, q.channel_ids);
     let mut tx = db.begin_write().await?;
     if db.backend() == Backend::Postgres {
         // The planner prices `terms @@ q` on the heap, which holds only
@@ -163,6 +210,7 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
         tx.execute("SET LOCAL enable_seqscan = off").await?;
         tx.execute("SET LOCAL jit = off").await?;
     }
+    let (inner, binds) = match_sql(db.backend(), q, false);
     let sql = format!(
         "SELECT COUNT(*) AS n FROM (SELECT doc_key FROM ({inner}) m LIMIT ${}) c",
         binds.len() + 2
@@ -174,14 +222,14 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     let count: i64 = query.bind(cap).fetch_one(&mut *tx).await?.try_get("n")?;
     let mut page = Vec::new();
     if q.offset < count
-        && db.backend() == Backend::Sqlite
         && q.order == Order::Relevance
-        && let Some(found) = best_candidates(&mut tx, q, &expr).await?
+        && let Some(found) = best_candidates(&mut tx, db.backend(), q, &expr).await?
     {
         tx.commit().await?;
         return Ok((count, found));
     }
     if q.offset < count {
+        let (inner, binds) = match_sql(db.backend(), q, true);
         let order = match q.order {
             Order::Relevance => "score, at DESC, doc_key DESC",
             Order::Newest => "at DESC, doc_key DESC",
@@ -210,27 +258,35 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     Ok((count, page))
 }
 
-/// SQLite, best match first: FTS5 ranks on its own (no join per match),
-/// then only its best few hundred are checked for visibility and filters.
-/// If enough of them pass, those are the answer (anything ranked lower
-/// cannot come before them); if not, `None`, and the caller runs the full
-/// query. Common words match tens of thousands of articles: this keeps
-/// them from being joined one by one.
+/// Best match first: the index ranks on its own (no join per match), then
+/// only its best few hundred are checked for visibility and filters. If
+/// enough of them pass, those are the answer (anything ranked lower cannot
+/// come before them); if not, `None`, and the caller runs the full query.
+/// Common words match tens of thousands of articles: this keeps them from
+/// being joined one by one.
 async fn best_candidates(
     conn: &mut sqlx::AnyConnection,
+    backend: Backend,
     q: &MatchQuery<'_>,
     expr: &str,
 ) -> anyhow::Result<Option<Vec<(i64, f64)>>> {
     let need = (q.offset + q.limit).max(0);
     let want = (need * 4).max(200);
-    let rows = sqlx::query(
-        "SELECT rowid AS doc_key, bm25(search_fts, 10.0, 1.0) AS score FROM search_fts
-         WHERE search_fts MATCH $1 ORDER BY score LIMIT $2",
-    )
-    .bind(expr)
-    .bind(want)
-    .fetch_all(&mut *conn)
-    .await?;
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT rowid AS doc_key, bm25(search_fts, 10.0, 1.0, 0.0) AS score FROM search_fts
+             WHERE search_fts MATCH $1 ORDER BY score LIMIT $2"
+        }
+        Backend::Postgres => {
+            "SELECT doc_key, -ts_rank(head, $1::tsquery)::float8 AS score FROM search_index
+             WHERE terms @@ $1::tsquery ORDER BY score LIMIT $2"
+        }
+    };
+    let rows = sqlx::query(sql)
+        .bind(expr)
+        .bind(want)
+        .fetch_all(&mut *conn)
+        .await?;
     let candidates: Vec<(i64, f64)> = rows
         .iter()
         .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
@@ -385,7 +441,18 @@ mod tests {
     #[test]
     fn match_expressions_quote_every_term() {
         let terms = vec!["a\"b".to_string(), "or".to_string()];
-        assert_eq!(match_expr(Backend::Sqlite, &terms), "\"a\"\"b\" \"or\"");
-        assert_eq!(match_expr(Backend::Postgres, &terms), "'a\"b' & 'or'");
+        assert_eq!(
+            match_expr(Backend::Sqlite, &terms, &[]),
+            "{title body} : (\"a\"\"b\" \"or\")"
+        );
+        assert_eq!(match_expr(Backend::Postgres, &terms, &[]), "'a\"b' & 'or'");
+        assert_eq!(
+            match_expr(Backend::Sqlite, &terms[1..], &[3, 12]),
+            "{title body} : (\"or\") AND tags : (c3 OR c12)"
+        );
+        assert_eq!(
+            match_expr(Backend::Postgres, &terms[1..], &[3, 12]),
+            "'or' & ('ch 3' | 'ch 12')"
+        );
     }
 }
