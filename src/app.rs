@@ -10,9 +10,23 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::render::Templates;
 
-/// What handlers share.
+/// What handlers share: one reference-counted pointer, so the clones that
+/// every middleware layer and extractor makes per request touch a single
+/// counter rather than one per field (under load those shared counters
+/// bounce between cores and cost more than serving a cached page).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
     /// Database.
     pub db: Db,
     /// Templates.
@@ -53,17 +67,24 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
 impl AppState {
     /// Builds the state around an open database.
     pub fn new(db: Db, config: Config) -> AppState {
-        AppState {
+        AppState::named(db, config, None)
+    }
+
+    /// Builds the state of an instance with a name of its own, which its
+    /// responses then announce (`X-Fupin-Instance`).
+    pub fn named(db: Db, config: Config, name: Option<String>) -> AppState {
+        let announce_instance = name.is_some();
+        AppState(Arc::new(Shared {
             db,
             templates: Arc::new(Templates::new(config.theme_dir.clone())),
             hits: Arc::new(crate::stats::Recorder::new(config.count_visits)),
             config: Arc::new(config),
             changes: Arc::new(crate::cluster::ChangeWatch::default()),
-            instance: crate::cluster::new_instance_id().into(),
+            instance: name.unwrap_or_else(crate::cluster::new_instance_id).into(),
             site_cache: Arc::default(),
             page_cache: Arc::default(),
-            announce_instance: false,
-        }
+            announce_instance,
+        }))
     }
 
     /// The raw pool, for tests that must write what no function writes.

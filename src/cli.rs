@@ -185,11 +185,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("added {n} sample articles (标题以【示例】开头)");
                 }
             }
-            let mut state = AppState::new(db, config);
-            if let Some(name) = instance.filter(|n| axum::http::HeaderValue::from_str(n).is_ok()) {
-                state.instance = name.into();
-                state.announce_instance = true;
-            }
+            let name = instance.filter(|n| axum::http::HeaderValue::from_str(n).is_ok());
+            let state = AppState::named(db, config, name);
             let keeper = export_dir.map(|dir| crate::export::spawn_keeper(&state, dir));
             server::serve(state).await?;
             if let Some(k) = keeper {

@@ -294,24 +294,35 @@ pub async fn around(
     article: &Article,
     limit: i64,
 ) -> anyhow::Result<(Vec<ArticleSummary>, Vec<ArticleSummary>)> {
-    let mut sides = Vec::with_capacity(2);
-    for (cmp, order) in [(">", "ASC"), ("<", "DESC")] {
-        let sql = format!(
-            "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id = $1
-               AND (published_at {cmp} $2 OR (published_at = $2 AND id {cmp} $3))
-             ORDER BY published_at {order}, id {order} LIMIT $4"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(article.channel_id)
-            .bind(article.published_at)
-            .bind(article.id)
-            .bind(limit)
-            .fetch_all(db.pool())
-            .await?;
-        sides.push(summaries(rows)?);
+    // Both sides in one statement: one round trip for the article page.
+    let side = |cmp: &str, order: &str, mark: i64| {
+        format!(
+            "SELECT * FROM (SELECT {mark} AS side, {SUMMARY} FROM articles
+                WHERE {LISTED} AND channel_id = $1
+                  AND (published_at {cmp} $2 OR (published_at = $2 AND id {cmp} $3))
+                ORDER BY published_at {order}, id {order} LIMIT $4) s{mark}"
+        )
+    };
+    let sql = format!("{} UNION ALL {}", side(">", "ASC", 1), side("<", "DESC", 0));
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(article.channel_id)
+        .bind(article.published_at)
+        .bind(article.id)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    let (mut newer, mut older) = (Vec::new(), Vec::new());
+    for row in &rows {
+        let summary = summary_from_row(row)?;
+        if row.try_get::<i64, _>("side")? == 1 {
+            newer.push(summary);
+        } else {
+            older.push(summary);
+        }
     }
-    let older = sides.pop().unwrap_or_default();
-    let newer = sides.pop().unwrap_or_default();
+    // Nearest first on each side, whatever order the union kept.
+    newer.sort_by_key(|a| (a.published_at, a.id));
+    older.sort_by_key(|a| std::cmp::Reverse((a.published_at, a.id)));
     Ok((newer, older))
 }
 

@@ -48,8 +48,10 @@ pub fn router(state: AppState) -> Router {
             crate::stats::middleware::count_visits,
         ))
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn_with_state(state.clone(), name_instance))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -74,19 +76,9 @@ async fn serve_asset(Path(file): Path<String>) -> Response {
     }
 }
 
-/// Names the instance in a header when it was given a name.
-async fn name_instance(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    if state.announce_instance
-        && let Ok(v) = HeaderValue::from_str(&state.instance)
-    {
-        response.headers_mut().insert("x-fupin-instance", v);
-    }
-    response
-}
-
-/// Adds the security headers to every response.
-async fn security_headers(request: Request, next: Next) -> Response {
+/// Adds the security headers to every response, and names the instance
+/// when it was given a name.
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = [
@@ -99,6 +91,11 @@ async fn security_headers(request: Request, next: Next) -> Response {
         headers
             .entry(name)
             .or_insert(HeaderValue::from_static(value));
+    }
+    if state.announce_instance
+        && let Ok(v) = HeaderValue::from_str(&state.instance)
+    {
+        headers.insert("x-fupin-instance", v);
     }
     response
 }
