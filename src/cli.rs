@@ -295,13 +295,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open_db(&config).await?;
             match command {
                 DictCommand::Add { word } => {
+                    // The same rule as the back office's 搜索词典 page.
+                    let word = search::clean_word(&word)
+                        .map_err(|e| anyhow::anyhow!("{e}：{}", word.trim()))?;
                     let added = search::add_user_word(&db, &word).await?;
                     if added {
-                        eprintln!("已加入词典：{}；正在重建搜索索引…", word.trim());
+                        eprintln!("已加入词典：{word}；正在重建搜索索引…");
                         search::reindex(&db, std::io::stderr().is_terminal()).await?;
-                        println!("已加入词典并重建索引：{}", word.trim());
+                        println!("已加入词典并重建索引：{word}");
                     } else {
-                        println!("词典中已有：{}", word.trim());
+                        println!("词典中已有：{word}");
                     }
                 }
                 DictCommand::List => {

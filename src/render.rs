@@ -60,6 +60,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/announcement_form.html",
     "admin/announcement.html",
     "admin/settings.html",
+    "admin/search_words.html",
     "admin/users.html",
     "admin/user.html",
     "admin/account.html",

@@ -289,25 +289,96 @@ pub async fn words(db: &Db) -> anyhow::Result<Vec<String>> {
     words_in(&mut conn).await
 }
 
+/// One stored dictionary word.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredWord {
+    /// Row id.
+    pub id: i64,
+    /// The word (cleaned and folded).
+    pub word: String,
+    /// When it was added (Unix seconds).
+    pub created_at: i64,
+}
+
+fn stored_word(row: &sqlx::any::AnyRow) -> sqlx::Result<StoredWord> {
+    Ok(StoredWord {
+        id: row.try_get("id")?,
+        word: row.try_get("word")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// The stored dictionary words with their ids and times, oldest first.
+pub async fn word_list(db: &Db) -> anyhow::Result<Vec<StoredWord>> {
+    let rows = sqlx::query("SELECT id, word, created_at FROM search_words ORDER BY id")
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows.iter().map(stored_word).collect::<sqlx::Result<_>>()?)
+}
+
+/// One stored dictionary word by id.
+pub async fn get_word(db: &Db, id: i64) -> anyhow::Result<Option<StoredWord>> {
+    let row = sqlx::query("SELECT id, word, created_at FROM search_words WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(stored_word).transpose()?)
+}
+
 /// Stores a dictionary word and, in the same transaction, queues every
 /// document for reindexing (its terms may now be cut differently). Returns
 /// false when the word was already there.
 pub async fn add_word(db: &Db, word: &str) -> anyhow::Result<bool> {
+    Ok(!add_words(db, &[word.to_string()]).await?.is_empty())
+}
+
+/// Stores dictionary words in one transaction and, in the same
+/// transaction, queues every document for reindexing once if any word was
+/// new. Returns the words that were new, in the order given.
+pub async fn add_words(db: &Db, words: &[String]) -> anyhow::Result<Vec<String>> {
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut tx = db.begin_write().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO search_words (word, created_at) VALUES ($1, $2)
-         ON CONFLICT (word) DO NOTHING RETURNING id",
-    )
-    .bind(word)
-    .bind(now())
-    .fetch_optional(&mut *tx)
-    .await?
-    .is_some();
-    if inserted {
+    let t = now();
+    let mut inserted = Vec::new();
+    for word in words {
+        let new = sqlx::query(
+            "INSERT INTO search_words (word, created_at) VALUES ($1, $2)
+             ON CONFLICT (word) DO NOTHING RETURNING id",
+        )
+        .bind(word)
+        .bind(t)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        if new {
+            inserted.push(word.clone());
+        }
+    }
+    if !inserted.is_empty() {
         enqueue_all_in(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(inserted)
+}
+
+/// Deletes a dictionary word and, in the same transaction, queues every
+/// document for reindexing. Returns the deleted word, `None` when there
+/// was no such row.
+pub async fn delete_word(db: &Db, id: i64) -> anyhow::Result<Option<String>> {
+    let mut tx = db.begin_write().await?;
+    let word: Option<String> = sqlx::query("DELETE FROM search_words WHERE id = $1 RETURNING word")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("word"))
+        .transpose()?;
+    if word.is_some() {
+        enqueue_all_in(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(word)
 }
 
 async fn enqueue_all_in(conn: &mut sqlx::AnyConnection) -> anyhow::Result<()> {

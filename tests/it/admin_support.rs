@@ -369,6 +369,16 @@ pub async fn fresh_path(app: &TestApp, cast: &Cast, pattern: &str, n: usize) -> 
         .await
         .expect("store a letter")
         .0
+    } else if pattern.starts_with("/admin/search/words/") {
+        let word = format!("矩阵词{n}");
+        assert!(fupin::search::add_user_word(db, &word).await.unwrap());
+        fupin::db::search::word_list(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|w| w.word == word)
+            .expect("the word just added")
+            .id
     } else if pattern.starts_with("/admin/users/") {
         add_user(app, &format!("tmp{n}"), Role::Writer, &[]).await
     } else {

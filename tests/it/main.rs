@@ -6,6 +6,7 @@ mod harness;
 mod admin_browser;
 mod admin_cli;
 mod admin_csrf;
+mod admin_dictionary;
 mod admin_login;
 mod admin_matrix;
 mod admin_search;

@@ -28,6 +28,7 @@ pub mod mailbox_report;
 pub mod media;
 pub mod pages;
 pub mod revisions;
+pub mod search_words;
 pub mod settings;
 pub mod stats;
 pub mod users;
@@ -148,6 +149,7 @@ fn all() -> AdminRoutes {
         .merge(pages::router())
         .merge(announcements::router())
         .merge(settings::router())
+        .merge(search_words::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(mailbox::router())

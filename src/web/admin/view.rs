@@ -54,6 +54,12 @@ pub const NAV: &[(&str, &str, &str, Perm)] = &[
         Perm::SiteContent,
     ),
     ("settings", "站点设置", "/admin/settings", Perm::Admin),
+    (
+        "search_words",
+        "搜索词典",
+        "/admin/search/words",
+        Perm::Admin,
+    ),
     ("users", "用户", "/admin/users", Perm::Admin),
     ("audit", "操作日志", "/admin/audit", Perm::Admin),
     ("mailbox", "秘书长信箱", "/admin/mailbox", Perm::Mailbox),
@@ -155,6 +161,19 @@ pub fn notice_text(code: &str, n: i64, skipped: i64) -> Option<String> {
             "mail_published" => "已在“来信公开”中公开（姓名已隐去，电话和邮箱不公开）。",
             "mail_unpublished" => "已取消公开。",
             "uploaded" => "上传成功。",
+            "word_deleted" => "已删除该词，搜索索引正在后台重建。",
+            "words_added" => {
+                let known = if skipped > 0 {
+                    format!("另有 {skipped} 个词已在词典中，未重复添加。")
+                } else {
+                    String::new()
+                };
+                return Some(if n > 0 {
+                    format!("已添加 {n} 个词，搜索索引正在重建。{known}")
+                } else {
+                    format!("没有新词需要添加：{skipped} 个词都已在词典中。")
+                });
+            }
             "bulk" => {
                 return Some(if skipped > 0 {
                     format!("已处理 {n} 篇；{skipped} 篇因无权操作或状态不符未处理。")
