@@ -193,14 +193,7 @@ fn escape_into(out: &mut String, c: char) {
 /// window placed where most matched terms are, each match in `<mark>`.
 pub fn highlight(seg: &Segmenter, text: &str, wanted: &HashSet<&str>, max_chars: usize) -> String {
     let chars: Vec<char> = text.chars().take(SNIPPET_SCAN_CHARS).collect();
-    let scanned: String = chars.iter().collect();
-    let mut marks: Vec<(usize, usize)> = seg
-        .index_terms(&scanned)
-        .into_iter()
-        .filter(|t| wanted.contains(t.word.as_str()))
-        .map(|t| (t.start, t.end))
-        .collect();
-    marks.sort_unstable();
+    let marks = find_marks(seg, &chars, wanted, max_chars);
     // Merge overlapping marks (a word and the words inside it).
     let mut merged: Vec<(usize, usize)> = Vec::new();
     for (s, e) in marks {
@@ -239,6 +232,48 @@ pub fn highlight(seg: &Segmenter, text: &str, wanted: &HashSet<&str>, max_chars:
         out.push('…');
     }
     out
+}
+
+/// Characters segmented at a time when looking for matches.
+const SNIPPET_CHUNK: usize = 600;
+
+/// Where the wanted terms are in `chars`, as sorted character ranges.
+/// Segmenting is the costly part, so the text is taken in chunks cut where
+/// no term can continue (terms are letters and digits only), a chunk is
+/// segmented only if a wanted term occurs in it as plain text, and the scan
+/// stops once a window's worth of text past the first match was seen.
+fn find_marks(
+    seg: &Segmenter,
+    chars: &[char],
+    wanted: &HashSet<&str>,
+    max_chars: usize,
+) -> Vec<(usize, usize)> {
+    let mut marks: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    while at < chars.len() {
+        let mut end = (at + SNIPPET_CHUNK).min(chars.len());
+        while end < chars.len() && end < at + 2 * SNIPPET_CHUNK && chars[end].is_alphanumeric() {
+            end += 1;
+        }
+        let piece: String = chars[at..end].iter().collect();
+        let folded = super::segment::fold(&piece);
+        if wanted.iter().any(|w| folded.contains(w)) {
+            marks.extend(
+                seg.index_terms(&piece)
+                    .into_iter()
+                    .filter(|t| wanted.contains(t.word.as_str()))
+                    .map(|t| (t.start + at, t.end + at)),
+            );
+        }
+        at = end;
+        if let Some(first) = marks.iter().map(|m| m.0).min()
+            && at >= first.saturating_add(max_chars)
+        {
+            break;
+        }
+    }
+    marks.sort_unstable();
+    marks
 }
 
 /// The window `[start, end)` of at most `max` characters holding the most
@@ -317,5 +352,28 @@ mod tests {
         assert!(out.contains("<mark>韶关</mark>"), "{out}");
         let shown = out.replace("<mark>", "").replace("</mark>", "");
         assert!(shown.chars().count() <= 42, "{shown}");
+    }
+
+    #[test]
+    fn matches_far_into_a_long_text_are_found_chunk_by_chunk() {
+        // Far past the first chunk, in a run with no punctuation (so a
+        // chunk ends inside it), and after a look-alike (和服务).
+        let text = format!(
+            "{}和服务{}莞韶产业园{}",
+            "无关内容。".repeat(400),
+            "乡".repeat(SNIPPET_CHUNK + 7),
+            "其他。".repeat(300)
+        );
+        let out = hl(&text, "和服", 40);
+        assert!(!out.contains("<mark>"), "{out}");
+        let out = hl(&text, "莞韶", 40);
+        assert!(out.contains("<mark>莞韶</mark>"), "{out}");
+        // A word cut by a chunk end inside a long run is still found whole.
+        let text = format!(
+            "{}扶贫开发{}",
+            "乡".repeat(SNIPPET_CHUNK - 2),
+            "。".repeat(10)
+        );
+        assert!(hl(&text, "扶贫开发", 40).contains("<mark>扶贫开发</mark>"));
     }
 }
