@@ -1,8 +1,8 @@
 -- Channel-filtered searches: each article's channel is indexed as a term
--- (`c` and the channel id) in a third column, `tags`, so FTS5 intersects the
--- words with the channels instead of the query checking every match of a
--- common word against `articles`. User terms are matched only in `title` and
--- `body`, so a typed word can never reach a tag.
+-- (`§` and the channel id, which no segmented word can be) in a third
+-- column, `tags`, weighing nothing in ranking, so FTS5 intersects the words
+-- with the channels instead of the query checking every match of a common
+-- word against `articles`.
 --
 -- An FTS5 table cannot gain a column: it is rebuilt, and every document is
 -- queued so the running indexers fill it again.

@@ -39,25 +39,21 @@ pub struct MatchQuery<'a> {
     pub limit: i64,
 }
 
-/// The match expression of a backend: every term quoted, all required,
-/// searched in the title and body only; with channels, also one of their
-/// tags, so the index itself keeps only articles of those channels.
+/// The match expression of a backend: every term quoted, all required;
+/// with channels, also one of their tags, so the index itself keeps only
+/// articles of those channels.
 fn match_expr(backend: Backend, terms: &[String], channel_ids: &[i64]) -> String {
+    let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
     match backend {
         Backend::Sqlite => {
-            let words = terms
-                .iter()
-                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let mut expr = format!("{{title body}} : ({words})");
+            let mut expr = terms.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" ");
             if !channel_ids.is_empty() {
                 let tags = channel_ids
                     .iter()
-                    .map(|id| sqlite_channel_tag(*id))
+                    .map(|id| quote(&sqlite_channel_tag(*id)))
                     .collect::<Vec<_>>()
                     .join(" OR ");
-                expr.push_str(&format!(" AND tags : ({tags})"));
+                expr = format!("{expr} AND ({tags})");
             }
             expr
         }
@@ -210,23 +206,30 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
         tx.execute("SET LOCAL enable_seqscan = off").await?;
         tx.execute("SET LOCAL jit = off").await?;
     }
-    let (inner, binds) = match_sql(db.backend(), q, false);
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM (SELECT doc_key FROM ({inner}) m LIMIT ${}) c",
-        binds.len() + 2
-    );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(expr.clone());
-    for v in &binds {
-        query = query.bind(*v);
-    }
-    let count: i64 = query.bind(cap).fetch_one(&mut *tx).await?.try_get("n")?;
+    let need = (q.offset + q.limit).max(0);
+    let want = (need * 4).max(200);
+    // SQLite, best match first: the count and the best candidates come
+    // from one pass over the index (reading a common word's list twice
+    // was most of the time of a search).
+    let (count, ranked) = if db.backend() == Backend::Sqlite && q.order == Order::Relevance {
+        let (count, candidates) = sqlite_ranked(&mut tx, q, &expr, cap, want).await?;
+        (count, Some(candidates))
+    } else {
+        (
+            count_matches(&mut tx, db.backend(), q, &expr, cap).await?,
+            None,
+        )
+    };
     let mut page = Vec::new();
-    if q.offset < count
-        && q.order == Order::Relevance
-        && let Some(found) = best_candidates(&mut tx, db.backend(), q, &expr).await?
-    {
-        tx.commit().await?;
-        return Ok((count, found));
+    if q.offset < count && q.order == Order::Relevance {
+        let candidates = match ranked {
+            Some(c) => c,
+            None => best_candidates(&mut tx, &expr, want).await?,
+        };
+        if let Some(found) = pick_visible(&mut tx, q, candidates, want).await? {
+            tx.commit().await?;
+            return Ok((count, found));
+        }
     }
     if q.offset < count {
         let (inner, binds) = match_sql(db.backend(), q, true);
@@ -258,46 +261,116 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     Ok((count, page))
 }
 
-/// Best match first: the index ranks on its own (no join per match), then
+/// Counts the allowed matches, no further than `cap`.
+async fn count_matches(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    q: &MatchQuery<'_>,
+    expr: &str,
+    cap: i64,
+) -> anyhow::Result<i64> {
+    let (inner, binds) = match_sql(backend, q, false);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT doc_key FROM ({inner}) m LIMIT ${}) c",
+        binds.len() + 2
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(expr.to_string());
+    for v in &binds {
+        query = query.bind(*v);
+    }
+    Ok(query.bind(cap).fetch_one(&mut *conn).await?.try_get("n")?)
+}
+
+/// SQLite: the allowed matches counted (to `cap`) and the `want` best
+/// matches as the index ranks them, from one materialized pass over the
+/// index.
+async fn sqlite_ranked(
+    conn: &mut sqlx::AnyConnection,
+    q: &MatchQuery<'_>,
+    expr: &str,
+    cap: i64,
+    want: i64,
+) -> anyhow::Result<(i64, Vec<(i64, f64)>)> {
+    let (article_cond, page_cond, binds) = conditions(q, 4);
+    let mut allowed = format!(
+        "SELECT 1 FROM m CROSS JOIN articles a ON a.id = m.doc_key
+         WHERE m.doc_key > 0{article_cond}"
+    );
+    if q.channel_ids.is_empty() {
+        allowed.push_str(&format!(
+            " UNION ALL SELECT 1 FROM m CROSS JOIN pages p ON p.id = -m.doc_key
+             WHERE m.doc_key < 0{page_cond}"
+        ));
+    }
+    let sql = format!(
+        "WITH m AS MATERIALIZED (
+             SELECT rowid AS doc_key, bm25(search_fts, 10.0, 1.0, 0.0) AS score
+             FROM search_fts WHERE search_fts MATCH $1)
+         SELECT 1 AS head, 0 AS doc_key, 0.0 AS score,
+                (SELECT COUNT(*) FROM ({allowed} LIMIT $2)) AS n
+         UNION ALL
+         SELECT * FROM (SELECT 0 AS head, doc_key, score, 0 AS n FROM m ORDER BY score LIMIT $3)"
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql))
+        .bind(expr.to_string())
+        .bind(cap)
+        .bind(want);
+    for v in &binds {
+        query = query.bind(*v);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    let mut count = 0;
+    let mut candidates = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<i64, _>("head")? == 1 {
+            count = row.try_get("n")?;
+        } else {
+            candidates.push((row.try_get("doc_key")?, row.try_get("score")?));
+        }
+    }
+    Ok((count, candidates))
+}
+
+/// PostgreSQL: the `want` best matches as the index ranks them, without
+/// joining any.
+async fn best_candidates(
+    conn: &mut sqlx::AnyConnection,
+    expr: &str,
+    want: i64,
+) -> anyhow::Result<Vec<(i64, f64)>> {
+    let rows = sqlx::query(
+        "SELECT doc_key, -ts_rank(head, $1::tsquery)::float8 AS score FROM search_index
+         WHERE terms @@ $1::tsquery ORDER BY score LIMIT $2",
+    )
+    .bind(expr)
+    .bind(want)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
+        .collect::<sqlx::Result<_>>()?)
+}
+
+/// Best match first: the index ranked on its own (no join per match), and
 /// only its best few hundred are checked for visibility and filters. If
 /// enough of them pass, those are the answer (anything ranked lower cannot
 /// come before them); if not, `None`, and the caller runs the full query.
 /// Common words match tens of thousands of articles: this keeps them from
 /// being joined one by one.
-async fn best_candidates(
+async fn pick_visible(
     conn: &mut sqlx::AnyConnection,
-    backend: Backend,
     q: &MatchQuery<'_>,
-    expr: &str,
+    candidates: Vec<(i64, f64)>,
+    want: i64,
 ) -> anyhow::Result<Option<Vec<(i64, f64)>>> {
     let need = (q.offset + q.limit).max(0);
-    let want = (need * 4).max(200);
-    let sql = match backend {
-        Backend::Sqlite => {
-            "SELECT rowid AS doc_key, bm25(search_fts, 10.0, 1.0, 0.0) AS score FROM search_fts
-             WHERE search_fts MATCH $1 ORDER BY score LIMIT $2"
-        }
-        Backend::Postgres => {
-            "SELECT doc_key, -ts_rank(head, $1::tsquery)::float8 AS score FROM search_index
-             WHERE terms @@ $1::tsquery ORDER BY score LIMIT $2"
-        }
-    };
-    let rows = sqlx::query(sql)
-        .bind(expr)
-        .bind(want)
-        .fetch_all(&mut *conn)
-        .await?;
-    let candidates: Vec<(i64, f64)> = rows
-        .iter()
-        .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
-        .collect::<sqlx::Result<_>>()?;
     let allowed = allowed_keys(conn, q, &candidates).await?;
+    let exhaustive = (candidates.len() as i64) < want;
     let visible: Vec<(i64, f64)> = candidates
-        .iter()
-        .copied()
+        .into_iter()
         .filter(|(k, _)| allowed.contains(k))
         .collect();
-    let exhaustive = (candidates.len() as i64) < want;
     if (visible.len() as i64) < need && !exhaustive {
         return Ok(None);
     }
@@ -443,12 +516,12 @@ mod tests {
         let terms = vec!["a\"b".to_string(), "or".to_string()];
         assert_eq!(
             match_expr(Backend::Sqlite, &terms, &[]),
-            "{title body} : (\"a\"\"b\" \"or\")"
+            "\"a\"\"b\" \"or\""
         );
         assert_eq!(match_expr(Backend::Postgres, &terms, &[]), "'a\"b' & 'or'");
         assert_eq!(
             match_expr(Backend::Sqlite, &terms[1..], &[3, 12]),
-            "{title body} : (\"or\") AND tags : (c3 OR c12)"
+            "\"or\" AND (\"§3\" OR \"§12\")"
         );
         assert_eq!(
             match_expr(Backend::Postgres, &terms[1..], &[3, 12]),
