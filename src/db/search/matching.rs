@@ -118,7 +118,17 @@ fn conditions(q: &MatchQuery<'_>, first: usize) -> (String, String, Vec<i64>) {
 /// `doc_key` when not `ranked`: counting needs no scores), and its bind
 /// values after the match expression (`$1`).
 fn match_sql(backend: Backend, q: &MatchQuery<'_>, ranked: bool) -> (String, Vec<i64>) {
-    let (article_cond, page_cond, binds) = conditions(q, 2);
+    match_sql_numbered(backend, q, ranked, 2)
+}
+
+/// [`match_sql`] with its filter placeholders numbered from `$first`.
+fn match_sql_numbered(
+    backend: Backend,
+    q: &MatchQuery<'_>,
+    ranked: bool,
+    first: usize,
+) -> (String, Vec<i64>) {
+    let (article_cond, page_cond, binds) = conditions(q, first);
     let with_pages = q.channel_ids.is_empty();
     let sql = match backend {
         // CROSS JOIN keeps FTS5 as the outer loop: left to itself SQLite may
@@ -282,8 +292,10 @@ async fn count_matches(
 }
 
 /// SQLite: the allowed matches counted (to `cap`) and the `want` best
-/// matches as the index ranks them, from one materialized pass over the
-/// index.
+/// matches as the index ranks them, in one statement. The count walks the
+/// index lazily and stops at `cap`; the ranking reads every match but keeps
+/// only the best (materializing every match of a common word to share one
+/// pass costs more than the second walk).
 async fn sqlite_ranked(
     conn: &mut sqlx::AnyConnection,
     q: &MatchQuery<'_>,
@@ -291,25 +303,14 @@ async fn sqlite_ranked(
     cap: i64,
     want: i64,
 ) -> anyhow::Result<(i64, Vec<(i64, f64)>)> {
-    let (article_cond, page_cond, binds) = conditions(q, 4);
-    let mut allowed = format!(
-        "SELECT 1 FROM m CROSS JOIN articles a ON a.id = m.doc_key
-         WHERE m.doc_key > 0{article_cond}"
-    );
-    if q.channel_ids.is_empty() {
-        allowed.push_str(&format!(
-            " UNION ALL SELECT 1 FROM m CROSS JOIN pages p ON p.id = -m.doc_key
-             WHERE m.doc_key < 0{page_cond}"
-        ));
-    }
+    let (inner, binds) = match_sql_numbered(Backend::Sqlite, q, false, 4);
     let sql = format!(
-        "WITH m AS MATERIALIZED (
-             SELECT rowid AS doc_key, bm25(search_fts, 10.0, 1.0, 0.0) AS score
-             FROM search_fts WHERE search_fts MATCH $1)
-         SELECT 1 AS head, 0 AS doc_key, 0.0 AS score,
-                (SELECT COUNT(*) FROM ({allowed} LIMIT $2)) AS n
+        "SELECT 1 AS head, 0 AS doc_key, 0.0 AS score,
+                (SELECT COUNT(*) FROM (SELECT doc_key FROM ({inner}) LIMIT $2)) AS n
          UNION ALL
-         SELECT * FROM (SELECT 0 AS head, doc_key, score, 0 AS n FROM m ORDER BY score LIMIT $3)"
+         SELECT * FROM (
+             SELECT 0 AS head, rowid AS doc_key, bm25(search_fts, 10.0, 1.0, 0.0) AS score, 0 AS n
+             FROM search_fts WHERE search_fts MATCH $1 ORDER BY score LIMIT $3)"
     );
     let mut query = sqlx::query(AssertSqlSafe(sql))
         .bind(expr.to_string())
