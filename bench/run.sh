@@ -62,10 +62,15 @@ for n in "${sizes[@]}"; do
   FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" import "$dir/pages" | tail -1
   echo "import: $(echo "$(date +%s.%N) - $t0" | bc) s"
 
-  # Export against Hugo, same articles.
-  hyperfine -r 2 --export-json "$dir/hf.json" \
-    -p "rm -rf $dir/out $dir/.out.versions" "FUPIN_DATA=$dir/data FUPIN_LOG=warn $bin export --out $dir/out" \
-    -p "rm -rf $dir/hugo/public" "hugo --quiet -s $dir/hugo" 2>&1 | grep -E "Time|±|export|hugo" || true
+  # Export against Hugo, same articles. Before each run the previous output
+  # is removed and the disk synced, then ext4 is given the few seconds after
+  # which it stops skipping just-freed inodes: creating tens of thousands of
+  # files right after deleting as many otherwise costs either tool seconds
+  # of kernel time that have nothing to do with it (untimed, both alike).
+  settle="sync; sleep 6"
+  hyperfine -r 3 --export-json "$dir/hf.json" \
+    -p "rm -rf $dir/out $dir/.out.versions; $settle" "FUPIN_DATA=$dir/data FUPIN_LOG=warn $bin export --out $dir/out" \
+    -p "rm -rf $dir/hugo/public; $settle" "hugo --quiet -s $dir/hugo" 2>&1 | grep -E "Time|±|export|hugo" || true
   python3 - "$dir/hf.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]

@@ -12,7 +12,7 @@
 //! announcements or settings (which every page shows) re-renders all.
 //! Files of pages that no longer exist are removed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -279,13 +279,25 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         }
     }
     let full = plan.is_none();
-    // A full export renders articles a channel at a time from one read each;
-    // everything else (and every page of an incremental export) one by one.
+    // Channel lists are rendered a channel at a time from one read of its
+    // whole list (page by page, each page would count and skip through the
+    // list again: quadratic in the channel's size). A full export renders
+    // articles a channel at a time too; everything else one by one.
+    let mut lists: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
     let todo: Vec<Page> = match plan {
-        Some(set) => set.into_iter().collect(),
+        Some(set) => set
+            .into_iter()
+            .filter(|p| match p {
+                Page::Channel(slug, n) => {
+                    lists.entry(slug.clone()).or_default().insert(*n);
+                    false
+                }
+                _ => true,
+            })
+            .collect(),
         None => pages
             .iter()
-            .filter(|p| !matches!(p, Page::Article(_)))
+            .filter(|p| !matches!(p, Page::Article(_) | Page::Channel(..)))
             .cloned()
             .collect(),
     };
@@ -300,6 +312,8 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         bar
     });
     let (mut rendered, gone) = render_all(state, &version, todo, bar.as_ref()).await?;
+    let wanted = (!full).then_some(lists);
+    rendered += render_channel_lists(state, &data, &version, wanted, bar.as_ref()).await?;
     if full {
         rendered += render_articles_by_channel(state, &data, &version, bar.as_ref()).await?;
     }
@@ -389,6 +403,84 @@ async fn render_all(
         removed += gone;
     }
     Ok((total, removed))
+}
+
+/// Renders channel list pages from one read of each channel's whole list,
+/// with two workers: every page of every channel, or only the pages named
+/// per channel slug.
+async fn render_channel_lists(
+    state: &AppState,
+    data: &Arc<SiteData>,
+    root: &Path,
+    wanted: Option<BTreeMap<String, BTreeSet<i64>>>,
+    bar: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<usize> {
+    let wanted = Arc::new(wanted);
+    let channels: Vec<i64> = data
+        .tree
+        .all()
+        .iter()
+        .filter(|c| {
+            wanted
+                .as_ref()
+                .as_ref()
+                .is_none_or(|w| w.contains_key(&c.slug))
+        })
+        .map(|c| c.id)
+        .collect();
+    let queue = Arc::new(std::sync::Mutex::new(channels));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..2 {
+        let (state, data, root, queue, wanted) = (
+            state.clone(),
+            data.clone(),
+            root.to_path_buf(),
+            queue.clone(),
+            wanted.clone(),
+        );
+        let bar = bar.cloned();
+        set.spawn(async move {
+            let mut n = 0usize;
+            loop {
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let Some(id) = next else { break };
+                let Some(channel) = data.tree.get(id).cloned() else {
+                    continue;
+                };
+                let ids = data.tree.with_descendants(id);
+                let list = articles::list_in_channels(&state.db, &ids, 0, i64::MAX).await?;
+                let total = channel::pages_for(list.len() as i64);
+                let only = wanted.as_ref().as_ref().and_then(|w| w.get(&channel.slug));
+                for page in 1..=total {
+                    if only.is_some_and(|o| !o.contains(&page)) {
+                        continue;
+                    }
+                    let from = ((page - 1) * PER_PAGE) as usize;
+                    let to = (from + PER_PAGE as usize).min(list.len());
+                    let slice = list.get(from..to).unwrap_or_default();
+                    let html = channel::render_channel_view(
+                        &state, &data, &channel, page, total, slice, "m",
+                    )
+                    .map_err(|e| anyhow::anyhow!("channel {} page {page}: {e}", channel.slug))?;
+                    write_file(
+                        &root,
+                        &Page::Channel(channel.slug.clone(), page).file(),
+                        html.as_bytes(),
+                    )?;
+                    n += 1;
+                    if let Some(bar) = &bar {
+                        bar.inc(1);
+                    }
+                }
+            }
+            anyhow::Ok(n)
+        });
+    }
+    let mut total = 0;
+    while let Some(done) = set.join_next().await {
+        total += done.context("an export worker stopped")??;
+    }
+    Ok(total)
 }
 
 /// Renders every listed article, a channel at a time, with a few workers.

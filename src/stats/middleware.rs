@@ -33,78 +33,118 @@ fn channel_slug_of(path: &str) -> Option<&str> {
     (tail.is_empty() || tail.starts_with("page/")).then_some(slug)
 }
 
-/// Counts the request once its response is known.
-pub async fn count_visits(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// What is kept of a request that may be counted, until its response is
+/// known.
+pub struct Pending {
+    path: String,
+    ua: String,
+    referer: Option<String>,
+    host: String,
+    query: String,
+    ip: String,
+}
+
+/// Notes a request that may be counted (a GET of a public page by a
+/// person), before it is handled.
+pub fn observe(state: &AppState, request: &Request) -> Option<Pending> {
     if !state.hits.enabled() || request.method() != Method::GET {
-        return next.run(request).await;
+        return None;
     }
-    let path = request.uri().path().to_string();
+    let path = request.uri().path();
     if SKIPPED.iter().any(|p| path.starts_with(p)) {
-        return next.run(request).await;
+        return None;
     }
     let headers = request.headers();
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    if agent::is_robot(&ua) {
-        return next.run(request).await;
+        .unwrap_or("");
+    if agent::is_robot(ua) {
+        return None;
     }
-    let referer = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let query = request.uri().query().unwrap_or("").to_string();
-    let ip = client_ip(&state.config, &request);
+    Some(Pending {
+        path: path.to_string(),
+        ua: ua.to_string(),
+        referer: headers
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        host: headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string(),
+        query: request.uri().query().unwrap_or("").to_string(),
+        ip: client_ip(&state.config, request),
+    })
+}
 
-    let response = next.run(request).await;
+impl Pending {
+    /// Counts the request now that its response is known: search terms of
+    /// `/search`, and a view when the response is a page that succeeded.
+    pub fn record<'a>(
+        self,
+        state: &'a AppState,
+        response: &Response,
+    ) -> impl Future<Output = ()> + Send + use<'a> {
+        // Only plain values go into the future (a response is not Sync).
+        let status = response.status();
+        let html = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
+        self.record_outcome(state, status, html)
+    }
 
-    let now = db::now();
-    let day = day_of(now);
-    if path == "/search"
-        && !response.status().is_server_error()
-        && let Some(term) = agent::search_term(&query)
-    {
-        state.hits.record_search(day, &term);
-    }
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
-    if response.status() != StatusCode::OK || !html {
-        return response;
-    }
-    let salt = match state.hits.salt(&state.db, day).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::debug!(error = format!("{e:#}"), "visit not counted: no salt");
-            return response;
+    async fn record_outcome(self, state: &AppState, status: StatusCode, html: bool) {
+        let now = db::now();
+        let day = day_of(now);
+        if self.path == "/search"
+            && !status.is_server_error()
+            && let Some(term) = agent::search_term(&self.query)
+        {
+            state.hits.record_search(day, &term);
         }
-    };
-    let channel = match channel_slug_of(&path) {
-        Some(slug) => SiteData::load(&state)
-            .await
-            .ok()
-            .and_then(|d| d.tree.by_slug(slug).map(|c| c.id)),
-        None => None,
-    };
-    let base_host = state.hits.own_host(&state.config.base_url);
-    state.hits.record(Visit {
-        day,
-        visitor: agent::visitor_digest(&salt, &ip, &ua),
-        article: article_of(&path),
-        channel,
-        referrer: referer.and_then(|r| agent::referrer_host(&r, &[&host, base_host])),
-        device: agent::device_of(&ua),
-        path,
-    });
+        if status != StatusCode::OK || !html {
+            return;
+        }
+        let salt = match state.hits.salt(&state.db, day).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::debug!(error = format!("{e:#}"), "visit not counted: no salt");
+                return;
+            }
+        };
+        let channel = match channel_slug_of(&self.path) {
+            Some(slug) => SiteData::load(state)
+                .await
+                .ok()
+                .and_then(|d| d.tree.by_slug(slug).map(|c| c.id)),
+            None => None,
+        };
+        let base_host = state.hits.own_host(&state.config.base_url);
+        state.hits.record(Visit {
+            day,
+            visitor: agent::visitor_digest(&salt, &self.ip, &self.ua),
+            article: article_of(&self.path),
+            channel,
+            referrer: self
+                .referer
+                .and_then(|r| agent::referrer_host(&r, &[&self.host, base_host])),
+            device: agent::device_of(&self.ua),
+            path: self.path,
+        });
+    }
+}
+
+/// Counts the request once its response is known.
+pub async fn count_visits(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let pending = observe(&state, &request);
+    let response = next.run(request).await;
+    if let Some(p) = pending {
+        p.record(&state, &response).await;
+    }
     response
 }
 

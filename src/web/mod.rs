@@ -52,6 +52,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security_headers,
         ))
+        // Outermost: a page the cache holds is answered here, counted and
+        // given the same headers, without passing the layers above.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            cache::serve_hits,
+        ))
         .with_state(state)
 }
 
@@ -80,7 +86,13 @@ async fn serve_asset(Path(file): Path<String>) -> Response {
 /// when it was given a name.
 async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+    finish_headers(&state, response.headers_mut());
+    response
+}
+
+/// The headers every response gets (see [`security_headers`]); also used
+/// by the page cache's fast path, which answers before the layers run.
+pub(crate) fn finish_headers(state: &AppState, headers: &mut axum::http::HeaderMap) {
     let set = [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -97,7 +109,6 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     {
         headers.insert("x-fupin-instance", v);
     }
-    response
 }
 
 /// Replaces the body of an error response with the site's error page.

@@ -51,6 +51,28 @@ async fn cached_pages_have_validators_and_encodings() {
         let second = app.get(&uri).await;
         assert_eq!(second.header("etag"), etag, "served from the cache");
         assert_eq!(second.body, first.body);
+        // A hit is answered before the other layers run: it must still
+        // carry every header the first (rendered) answer had.
+        for name in [
+            "content-security-policy",
+            "x-content-type-options",
+            "referrer-policy",
+            "x-frame-options",
+            "content-type",
+            "last-modified",
+            "vary",
+            "cache-control",
+        ] {
+            assert!(
+                !first.header(name).is_empty(),
+                "{backend}: {name} on a render"
+            );
+            assert_eq!(
+                second.header(name),
+                first.header(name),
+                "{backend}: {name} on a hit"
+            );
+        }
 
         let again = app.get_with(&uri, &[("if-none-match", &etag)]).await;
         assert_eq!(again.status, StatusCode::NOT_MODIFIED);

@@ -81,8 +81,8 @@ pub fn page_numbers(current: i64, total: i64) -> Vec<Option<i64>> {
     out
 }
 
-/// Renders page `page` of the channel with `slug`; `None` when there is no
-/// such channel or page.
+/// Renders page `page` of a channel's list; `None` when there is no such
+/// channel or page.
 pub async fn render_channel(
     state: &AppState,
     slug: &str,
@@ -95,11 +95,40 @@ pub async fn render_channel(
     };
     let ids = data.tree.with_descendants(channel.id);
     let total_articles = articles::count_in_channels(&state.db, &ids).await?;
-    let total_pages = ((total_articles + PER_PAGE - 1) / PER_PAGE).max(1);
+    let total_pages = pages_for(total_articles);
     if page < 1 || page > total_pages {
         return Ok(None);
     }
     let list = articles::list_in_channels(&state.db, &ids, (page - 1) * PER_PAGE, PER_PAGE).await?;
+    Ok(Some(render_channel_view(
+        state,
+        &data,
+        &channel,
+        page,
+        total_pages,
+        &list,
+        font,
+    )?))
+}
+
+/// How many list pages a channel with `articles` listed articles has.
+pub fn pages_for(articles: i64) -> i64 {
+    ((articles + PER_PAGE - 1) / PER_PAGE).max(1)
+}
+
+/// Renders one page of a channel from data already loaded: the layout's
+/// data and that page's articles. The export renders every page of a
+/// channel this way from one read of its whole list.
+pub fn render_channel_view(
+    state: &AppState,
+    data: &SiteData,
+    channel: &crate::db::channels::Channel,
+    page: i64,
+    total_pages: i64,
+    list: &[articles::ArticleSummary],
+    font: &'static str,
+) -> AppResult<String> {
+    let slug = channel.slug.as_str();
     let pagination = (total_pages > 1).then(|| Pagination {
         current: page,
         total: total_pages,
@@ -147,14 +176,14 @@ pub async fn render_channel(
         rss_url: Some(format!("/c/{slug}/rss.xml")),
         og: None,
     };
-    let layout = layout::build(state, &data, meta, font);
-    Ok(Some(state.templates.render(
+    let layout = layout::build(state, data, meta, font);
+    Ok(state.templates.render(
         "site/channel.html",
         &PageCtx {
             layout: &layout,
             page: view,
         },
-    )?))
+    )?)
 }
 
 async fn show_channel(
