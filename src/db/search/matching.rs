@@ -118,17 +118,7 @@ fn conditions(q: &MatchQuery<'_>, first: usize) -> (String, String, Vec<i64>) {
 /// `doc_key` when not `ranked`: counting needs no scores), and its bind
 /// values after the match expression (`$1`).
 fn match_sql(backend: Backend, q: &MatchQuery<'_>, ranked: bool) -> (String, Vec<i64>) {
-    match_sql_numbered(backend, q, ranked, 2)
-}
-
-/// [`match_sql`] with its filter placeholders numbered from `$first`.
-fn match_sql_numbered(
-    backend: Backend,
-    q: &MatchQuery<'_>,
-    ranked: bool,
-    first: usize,
-) -> (String, Vec<i64>) {
-    let (article_cond, page_cond, binds) = conditions(q, first);
+    let (article_cond, page_cond, binds) = conditions(q, 2);
     let with_pages = q.channel_ids.is_empty();
     let sql = match backend {
         // CROSS JOIN keeps FTS5 as the outer loop: left to itself SQLite may
@@ -218,24 +208,10 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     }
     let need = (q.offset + q.limit).max(0);
     let want = (need * 4).max(200);
-    // SQLite, best match first: the count and the best candidates come
-    // from one pass over the index (reading a common word's list twice
-    // was most of the time of a search).
-    let (count, ranked) = if db.backend() == Backend::Sqlite && q.order == Order::Relevance {
-        let (count, candidates) = sqlite_ranked(&mut tx, q, &expr, cap, want).await?;
-        (count, Some(candidates))
-    } else {
-        (
-            count_matches(&mut tx, db.backend(), q, &expr, cap).await?,
-            None,
-        )
-    };
+    let count = count_matches(&mut tx, db.backend(), q, &expr, cap).await?;
     let mut page = Vec::new();
     if q.offset < count && q.order == Order::Relevance {
-        let candidates = match ranked {
-            Some(c) => c,
-            None => best_candidates(&mut tx, &expr, want).await?,
-        };
+        let candidates = best_candidates(&mut tx, db.backend(), &expr, want).await?;
         if let Some(found) = pick_visible(&mut tx, q, candidates, want).await? {
             tx.commit().await?;
             return Ok((count, found));
@@ -291,62 +267,32 @@ async fn count_matches(
     Ok(query.bind(cap).fetch_one(&mut *conn).await?.try_get("n")?)
 }
 
-/// SQLite: the allowed matches counted (to `cap`) and the `want` best
-/// matches as the index ranks them, in one statement. The count walks the
-/// index lazily and stops at `cap`; the ranking reads every match but keeps
-/// only the best (materializing every match of a common word to share one
-/// pass costs more than the second walk).
-async fn sqlite_ranked(
-    conn: &mut sqlx::AnyConnection,
-    q: &MatchQuery<'_>,
-    expr: &str,
-    cap: i64,
-    want: i64,
-) -> anyhow::Result<(i64, Vec<(i64, f64)>)> {
-    let (inner, binds) = match_sql_numbered(Backend::Sqlite, q, false, 4);
-    let sql = format!(
-        "SELECT 1 AS head, 0 AS doc_key, 0.0 AS score,
-                (SELECT COUNT(*) FROM (SELECT doc_key FROM ({inner}) LIMIT $2)) AS n
-         UNION ALL
-         SELECT * FROM (
-             SELECT 0 AS head, rowid AS doc_key, bm25(search_fts, 10.0, 1.0, 0.0) AS score, 0 AS n
-             FROM search_fts WHERE search_fts MATCH $1 ORDER BY score LIMIT $3)"
-    );
-    let mut query = sqlx::query(AssertSqlSafe(sql))
-        .bind(expr.to_string())
-        .bind(cap)
-        .bind(want);
-    for v in &binds {
-        query = query.bind(*v);
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
-    let mut count = 0;
-    let mut candidates = Vec::with_capacity(rows.len());
-    for row in &rows {
-        if row.try_get::<i64, _>("head")? == 1 {
-            count = row.try_get("n")?;
-        } else {
-            candidates.push((row.try_get("doc_key")?, row.try_get("score")?));
-        }
-    }
-    Ok((count, candidates))
-}
-
-/// PostgreSQL: the `want` best matches as the index ranks them, without
-/// joining any.
+/// The `want` best matches as the index ranks them, without joining any
+/// (FTS5's bm25 over its own lists; on PostgreSQL `ts_rank` over `head`).
+/// Counting and ranking in one statement was measured slower on SQLite
+/// (materializing a common word's matches to share the pass costs more
+/// than walking the list twice).
 async fn best_candidates(
     conn: &mut sqlx::AnyConnection,
+    backend: Backend,
     expr: &str,
     want: i64,
 ) -> anyhow::Result<Vec<(i64, f64)>> {
-    let rows = sqlx::query(
-        "SELECT doc_key, -ts_rank(head, $1::tsquery)::float8 AS score FROM search_index
-         WHERE terms @@ $1::tsquery ORDER BY score LIMIT $2",
-    )
-    .bind(expr)
-    .bind(want)
-    .fetch_all(&mut *conn)
-    .await?;
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT rowid AS doc_key, bm25(search_fts, 10.0, 1.0, 0.0) AS score FROM search_fts
+             WHERE search_fts MATCH $1 ORDER BY score LIMIT $2"
+        }
+        Backend::Postgres => {
+            "SELECT doc_key, -ts_rank(head, $1::tsquery)::float8 AS score FROM search_index
+             WHERE terms @@ $1::tsquery ORDER BY score LIMIT $2"
+        }
+    };
+    let rows = sqlx::query(sql)
+        .bind(expr)
+        .bind(want)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(rows
         .iter()
         .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
