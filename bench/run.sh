@@ -40,7 +40,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-rss() { awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$1/status"; }
+rss() { # resident size, and the part that is file pages (the mapped database, the binary)
+  awk '/VmRSS/ {r = $2} /RssFile/ {f = $2} END {printf "%.1f MB (of which file pages %.1f MB)", r / 1024, f / 1024}' "/proc/$1/status"
+}
 wrk_run() { # url -> "rps p99"
   wrk -t2 -c64 -d"${duration}s" --latency "$1" >"$root/wrk.txt"
   local rps p99
