@@ -29,6 +29,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "site/mailbox_query.html",
     "site/mailbox_board.html",
     "site/search.html",
+    "site/pager.html",
     "site/rss.xml",
     "site/sitemap.xml",
     "admin/base.html",

@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::Serialize;
 
 use super::layout::{self, PageCtx, PageMeta, SiteData, channel_url};
-use super::{ArticleItem, Crumb, breadcrumb};
+use super::{ArticleItem, Crumb, Pagination, breadcrumb};
 use crate::app::AppState;
 use crate::db::articles;
 use crate::error::{AppError, AppResult};
@@ -37,22 +37,6 @@ struct ChannelInfo {
 struct Child {
     name: String,
     url: String,
-}
-
-#[derive(Serialize)]
-struct PageLink {
-    number: Option<i64>,
-    url: Option<String>,
-    current: bool,
-}
-
-#[derive(Serialize)]
-struct Pagination {
-    current: i64,
-    total: i64,
-    prev_url: Option<String>,
-    next_url: Option<String>,
-    pages: Vec<PageLink>,
 }
 
 #[derive(Serialize)]
@@ -129,20 +113,8 @@ pub fn render_channel_view(
     font: &'static str,
 ) -> AppResult<String> {
     let slug = channel.slug.as_str();
-    let pagination = (total_pages > 1).then(|| Pagination {
-        current: page,
-        total: total_pages,
-        prev_url: (page > 1).then(|| channel_url(slug, page - 1)),
-        next_url: (page < total_pages).then(|| channel_url(slug, page + 1)),
-        pages: page_numbers(page, total_pages)
-            .into_iter()
-            .map(|n| PageLink {
-                number: n,
-                url: n.map(|n| channel_url(slug, n)),
-                current: n == Some(page),
-            })
-            .collect(),
-    });
+    let pagination =
+        (total_pages > 1).then(|| Pagination::new(page, total_pages, |n| channel_url(slug, n)));
     let view = ChannelPage {
         breadcrumb: breadcrumb(&data.tree, channel.id),
         channel: ChannelInfo {

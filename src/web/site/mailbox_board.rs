@@ -3,6 +3,7 @@
 //! the board of answered letters whose writers agreed to publication, with
 //! the name masked and no contact details. Letters are shown as text.
 
+use super::Pagination;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -12,7 +13,6 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use super::Crumb;
-use super::channel::page_numbers;
 use super::layout::{self, date};
 use super::mailbox::{Client, crumbs, private, render, token_of};
 use crate::app::AppState;
@@ -179,22 +179,6 @@ struct BoardItem {
 }
 
 #[derive(Serialize)]
-struct PageLink {
-    number: Option<i64>,
-    url: Option<String>,
-    current: bool,
-}
-
-#[derive(Serialize)]
-struct Pagination {
-    current: i64,
-    total: i64,
-    prev_url: Option<String>,
-    next_url: Option<String>,
-    pages: Vec<PageLink>,
-}
-
-#[derive(Serialize)]
 struct BoardPage {
     breadcrumb: Vec<Crumb>,
     mailbox_css: String,
@@ -248,20 +232,7 @@ async fn show_board(
                 reply_date: l.replied_at.map(date).unwrap_or_default(),
             })
             .collect(),
-        pagination: Pagination {
-            current: page,
-            total: pages,
-            prev_url: (page > 1).then(|| board_url(page - 1)),
-            next_url: (page < pages).then(|| board_url(page + 1)),
-            pages: page_numbers(page, pages)
-                .into_iter()
-                .map(|n| PageLink {
-                    number: n,
-                    url: n.map(board_url),
-                    current: n == Some(page),
-                })
-                .collect(),
-        },
+        pagination: Pagination::new(page, pages, board_url),
     };
     let path = board_url(page);
     let html = render(

@@ -99,3 +99,42 @@ pub fn breadcrumb(tree: &ChannelTree, channel_id: i64) -> Vec<Crumb> {
     }));
     crumbs
 }
+
+/// One link of a numbered pagination (`None`: a gap, shown as …).
+#[derive(Serialize)]
+pub struct PageLink {
+    number: Option<i64>,
+    url: Option<String>,
+    current: bool,
+}
+
+/// Numbered pagination of a public list (channel, search results, letter
+/// board): previous/next and the page numbers of [`channel::page_numbers`].
+#[derive(Serialize)]
+pub struct Pagination {
+    current: i64,
+    total: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    pages: Vec<PageLink>,
+}
+
+impl Pagination {
+    /// Page `current` of `total`, page `n` being at `url_of(n)`.
+    pub fn new(current: i64, total: i64, url_of: impl Fn(i64) -> String) -> Pagination {
+        Pagination {
+            current,
+            total,
+            prev_url: (current > 1).then(|| url_of(current - 1)),
+            next_url: (current < total).then(|| url_of(current + 1)),
+            pages: channel::page_numbers(current, total)
+                .into_iter()
+                .map(|n| PageLink {
+                    number: n,
+                    url: n.map(&url_of),
+                    current: n == Some(current),
+                })
+                .collect(),
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! malformed date or an unknown channel is ignored with a note, never an
 //! error page), and only published, visible documents are found.
 
+use super::Pagination;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -112,22 +113,6 @@ struct HitView {
 }
 
 #[derive(Serialize)]
-struct PageLink {
-    number: Option<i64>,
-    url: Option<String>,
-    current: bool,
-}
-
-#[derive(Serialize)]
-struct Pagination {
-    current: i64,
-    total: i64,
-    prev_url: Option<String>,
-    next_url: Option<String>,
-    pages: Vec<PageLink>,
-}
-
-#[derive(Serialize)]
 struct SearchPage {
     params: Params,
     searched: bool,
@@ -234,20 +219,8 @@ async fn show_search(
     .await?;
 
     let page = results.page;
-    let pagination = (results.pages > 1).then(|| Pagination {
-        current: page,
-        total: results.pages,
-        prev_url: (page > 1).then(|| params.url(page - 1)),
-        next_url: (page < results.pages).then(|| params.url(page + 1)),
-        pages: super::channel::page_numbers(page, results.pages)
-            .into_iter()
-            .map(|n| PageLink {
-                number: n,
-                url: n.map(|n| params.url(n)),
-                current: n == Some(page),
-            })
-            .collect(),
-    });
+    let pagination =
+        (results.pages > 1).then(|| Pagination::new(page, results.pages, |n| params.url(n)));
     let view = SearchPage {
         searched: !results.terms.is_empty(),
         channels: channel_options(&data.tree, &params.channel),
