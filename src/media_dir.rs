@@ -69,6 +69,75 @@ pub fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<usize> {
     Ok(count)
 }
 
+/// Makes `to` hold exactly the files of `from`: a file already there with
+/// the same size is kept (media files are never changed in place, so a
+/// name and a size identify one), a new one is hard-linked or else copied,
+/// and files no longer in `from` are removed. Returns (added, removed).
+pub fn mirror_tree(from: &Path, to: &Path) -> anyhow::Result<(usize, usize)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut added = 0;
+    if from.is_dir() {
+        let mut stack = vec![from.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in
+                std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
+            {
+                let entry = entry?;
+                let path = entry.path();
+                let rel = path
+                    .strip_prefix(from)
+                    .context("path outside the media folder")?
+                    .to_path_buf();
+                let kind = entry.file_type()?;
+                if kind.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if !kind.is_file() {
+                    continue;
+                }
+                let target = to.join(&rel);
+                seen.insert(rel);
+                let same = match (entry.metadata(), std::fs::metadata(&target)) {
+                    (Ok(a), Ok(b)) => a.len() == b.len(),
+                    _ => false,
+                };
+                if same {
+                    continue;
+                }
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                let _ = std::fs::remove_file(&target);
+                if std::fs::hard_link(&path, &target).is_err() {
+                    std::fs::copy(&path, &target)
+                        .with_context(|| format!("cannot copy {}", path.display()))?;
+                }
+                added += 1;
+            }
+        }
+    }
+    let mut removed = 0;
+    if to.is_dir() {
+        let mut stack = vec![to.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir)? {
+                let entry = entry?;
+                let path = entry.path();
+                if entry.file_type()?.is_dir() {
+                    stack.push(path);
+                } else if !seen.contains(path.strip_prefix(to)?) {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot remove {}", path.display()))?;
+                    removed += 1;
+                }
+            }
+        }
+    }
+    Ok((added, removed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +153,22 @@ mod tests {
             PathBuf::from("/d/media")
         );
         assert_eq!(sqlite_file("sqlite://x.db"), Some(PathBuf::from("x.db")));
+    }
+
+    #[test]
+    fn mirror_adds_keeps_and_removes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("from"), dir.path().join("to"));
+        std::fs::create_dir_all(from.join("2026/11")).unwrap();
+        std::fs::write(from.join("2026/11/a.png"), b"aaaa").unwrap();
+        std::fs::write(from.join("b.pdf"), b"bb").unwrap();
+        assert_eq!(mirror_tree(&from, &to).unwrap(), (2, 0));
+        assert_eq!(std::fs::read(to.join("2026/11/a.png")).unwrap(), b"aaaa");
+        assert_eq!(mirror_tree(&from, &to).unwrap(), (0, 0));
+        std::fs::remove_file(from.join("b.pdf")).unwrap();
+        std::fs::write(from.join("c.jpg"), b"c").unwrap();
+        assert_eq!(mirror_tree(&from, &to).unwrap(), (1, 1));
+        assert!(!to.join("b.pdf").exists());
+        assert_eq!(std::fs::read(to.join("c.jpg")).unwrap(), b"c");
     }
 }

@@ -220,16 +220,15 @@ pub async fn list_in_channels(
     let n = channel_ids.len();
     let sql = format!(
         "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id IN ({})
-         ORDER BY is_pinned DESC, published_at DESC, id DESC LIMIT ${} OFFSET ${}",
+         ORDER BY is_pinned DESC, published_at DESC, id DESC {}",
         placeholders(1, n),
-        n + 1,
-        n + 2
+        super::limit_offset(limit, offset)
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for id in channel_ids {
         query = query.bind(*id);
     }
-    let rows = query.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    let rows = query.fetch_all(db.pool()).await?;
     summaries(rows)
 }
 
@@ -275,12 +274,10 @@ pub async fn latest(db: &Db, flag: Flag, limit: i64) -> anyhow::Result<Vec<Artic
         super::Backend::Postgres => String::new(),
     };
     let sql = format!(
-        "SELECT {SUMMARY} FROM articles {hint} WHERE {LISTED} {cond} ORDER BY published_at DESC, id DESC LIMIT $1"
+        "SELECT {SUMMARY} FROM articles {hint} WHERE {LISTED} {cond} ORDER BY published_at DESC, id DESC {}",
+        super::limit_offset(limit, 0)
     );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
     summaries(rows)
 }
 
@@ -295,20 +292,24 @@ pub async fn around(
     limit: i64,
 ) -> anyhow::Result<(Vec<ArticleSummary>, Vec<ArticleSummary>)> {
     // Both sides in one statement: one round trip for the article page.
-    let side = |cmp: &str, order: &str, mark: i64| {
+    let side = |cmp: &str, order: &str, mark: i64, lim: &str| {
         format!(
             "SELECT * FROM (SELECT {mark} AS side, {SUMMARY} FROM articles
                 WHERE {LISTED} AND channel_id = $1
                   AND (published_at {cmp} $2 OR (published_at = $2 AND id {cmp} $3))
-                ORDER BY published_at {order}, id {order} LIMIT $4) s{mark}"
+                ORDER BY published_at {order}, id {order} {lim}) s{mark}"
         )
     };
-    let sql = format!("{} UNION ALL {}", side(">", "ASC", 1), side("<", "DESC", 0));
+    let lim = super::limit_offset(limit, 0);
+    let sql = format!(
+        "{} UNION ALL {}",
+        side(">", "ASC", 1, &lim),
+        side("<", "DESC", 0, &lim)
+    );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(article.channel_id)
         .bind(article.published_at)
         .bind(article.id)
-        .bind(limit)
         .fetch_all(db.pool())
         .await?;
     let (mut newer, mut older) = (Vec::new(), Vec::new());

@@ -209,12 +209,10 @@ pub async fn list(
     }
     let cond = conds.join(" AND ");
     let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log WHERE {cond}");
-    let n = base + ints.len();
     let list_sql = format!(
         "SELECT id, at, actor_id, actor_name, ip, action, object, result, detail FROM audit_log
-         WHERE {cond} ORDER BY at DESC, id DESC LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
+         WHERE {cond} ORDER BY at DESC, id DESC {}",
+        super::limit_offset(limit, offset)
     );
     let mut count = sqlx::query(AssertSqlSafe(count_sql));
     let mut rows = sqlx::query(AssertSqlSafe(list_sql));
@@ -227,7 +225,7 @@ pub async fn list(
         rows = rows.bind(*i);
     }
     let total: i64 = count.fetch_one(db.pool()).await?.try_get("n")?;
-    let rows = rows.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    let rows = rows.fetch_all(db.pool()).await?;
     let entries = rows.iter().map(from_row).collect::<sqlx::Result<_>>()?;
     Ok((entries, total))
 }
@@ -262,14 +260,15 @@ pub async fn recent(db: &Db, limit: i64) -> anyhow::Result<Vec<Entry>> {
 
 /// The newest entries by one user.
 pub async fn recent_by(db: &Db, actor_id: i64, limit: i64) -> anyhow::Result<Vec<Entry>> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT id, at, actor_id, actor_name, ip, action, object, result, detail FROM audit_log
-         WHERE actor_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
-    )
-    .bind(actor_id)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
+         WHERE actor_id = $1 ORDER BY at DESC, id DESC {}",
+        super::limit_offset(limit, 0)
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(actor_id)
+        .fetch_all(db.pool())
+        .await?;
     Ok(rows.iter().map(from_row).collect::<sqlx::Result<_>>()?)
 }
 

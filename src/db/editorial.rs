@@ -317,7 +317,7 @@ pub async fn list(
     offset: i64,
     limit: i64,
 ) -> anyhow::Result<(Vec<ListRow>, i64)> {
-    let mut w = conditions(f);
+    let w = conditions(f);
     let cond = w.sql();
     let count_sql = format!("SELECT COUNT(*) AS n FROM articles a WHERE {cond}");
     let total: i64 = w
@@ -325,14 +325,13 @@ pub async fn list(
         .fetch_one(db.pool())
         .await?
         .try_get("n")?;
-    let lim = w.int(limit);
-    let off = w.int(offset);
+    let page = super::limit_offset(limit, offset);
     let sql = format!(
         "SELECT a.id, a.channel_id, a.title, a.status, a.created_by, u.username AS creator, a.author,
                 a.published_at, a.updated_at, a.is_pinned, a.is_recommended, a.is_headline,
                 a.review_note, a.unpublish_at
          FROM articles a LEFT JOIN users u ON u.id = a.created_by
-         WHERE {cond} ORDER BY a.updated_at DESC, a.id DESC LIMIT {lim} OFFSET {off}"
+         WHERE {cond} ORDER BY a.updated_at DESC, a.id DESC {page}"
     );
     let rows = w
         .bind(sqlx::query(AssertSqlSafe(sql)))

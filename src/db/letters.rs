@@ -224,12 +224,10 @@ pub async fn list(
     limit: i64,
 ) -> anyhow::Result<(Vec<Letter>, i64)> {
     let (cond, texts, ints) = where_of(f);
-    let n = texts.len() + ints.len();
     let count_sql = format!("SELECT COUNT(*) AS n FROM letters l WHERE {cond}");
     let list_sql = format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE {cond} ORDER BY l.created_at DESC, l.id DESC LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
+        "SELECT {COLUMNS} FROM {FROM} WHERE {cond} ORDER BY l.created_at DESC, l.id DESC {}",
+        super::limit_offset(limit, offset)
     );
     let mut count = sqlx::query(AssertSqlSafe(count_sql));
     let mut rows = sqlx::query(AssertSqlSafe(list_sql));
@@ -242,7 +240,7 @@ pub async fn list(
         rows = rows.bind(*i);
     }
     let total: i64 = count.fetch_one(db.pool()).await?.try_get("n")?;
-    let rows = rows.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    let rows = rows.fetch_all(db.pool()).await?;
     let letters = rows.iter().map(from_row).collect::<anyhow::Result<_>>()?;
     Ok((letters, total))
 }
@@ -341,10 +339,9 @@ pub async fn board(db: &Db, offset: i64, limit: i64) -> anyhow::Result<(Vec<Lett
     .try_get("n")?;
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE {cond}
-         ORDER BY l.published_at DESC, l.id DESC LIMIT $1 OFFSET $2"
+         ORDER BY l.published_at DESC, l.id DESC {}",
+        super::limit_offset(limit, offset)
     )))
-    .bind(limit)
-    .bind(offset)
     .fetch_all(db.pool())
     .await?;
     let letters = rows.iter().map(from_row).collect::<anyhow::Result<_>>()?;

@@ -190,14 +190,13 @@ pub async fn list(
     let kind = filter.kind.map(Kind::as_str);
     let sql = format!(
         "SELECT {COLUMNS} FROM media WHERE {condition} \
-         ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
+         ORDER BY created_at DESC, id DESC {}",
+        super::limit_offset(limit, offset)
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(kind)
         .bind(pattern.as_deref())
         .bind(filter.uploader_id)
-        .bind(limit)
-        .bind(offset)
         .fetch_all(db.pool())
         .await?;
     let sql = format!("SELECT COUNT(*) AS n FROM media WHERE {condition}");

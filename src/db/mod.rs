@@ -111,6 +111,9 @@ impl Db {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    // A file cannot drop a connection: no round trip to the
+                    // connection's thread to test it before each use.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute(
@@ -181,4 +184,20 @@ pub fn redact(url: &str) -> String {
 /// The current time as Unix seconds, the unit every stored time uses.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// A `LIMIT … OFFSET …` clause with the numbers written into the SQL.
+///
+/// Bound as parameters they would cost a full re-parse on SQLite at every
+/// run: its planner reads a bound LIMIT's value, so a statement whose LIMIT
+/// parameter is bound again (every run, through a statement cache) is
+/// marked expired and prepared anew. The numbers come from our code as
+/// integers, so writing them in cannot inject anything; a statement is
+/// cached once per distinct value.
+pub fn limit_offset(limit: i64, offset: i64) -> String {
+    if offset > 0 {
+        format!("LIMIT {} OFFSET {offset}", limit.max(0))
+    } else {
+        format!("LIMIT {}", limit.max(0))
+    }
 }

@@ -63,19 +63,19 @@ pub async fn queue_len(db: &Db) -> anyhow::Result<i64> {
 /// Claims up to `limit` queued documents; `None` when the queue is empty.
 pub async fn claim(db: &Db, limit: i64) -> anyhow::Result<Option<Claim>> {
     let mut tx = db.begin_write().await?;
+    let lim = super::limit_offset(limit, 0);
     let sql = match db.backend() {
-        Backend::Sqlite => {
-            "DELETE FROM search_queue WHERE doc_key IN (SELECT doc_key FROM search_queue LIMIT $1)
+        Backend::Sqlite => format!(
+            "DELETE FROM search_queue WHERE doc_key IN (SELECT doc_key FROM search_queue {lim})
              RETURNING doc_key"
-        }
-        Backend::Postgres => {
+        ),
+        Backend::Postgres => format!(
             "DELETE FROM search_queue WHERE doc_key IN
-                 (SELECT doc_key FROM search_queue LIMIT $1 FOR UPDATE SKIP LOCKED)
+                 (SELECT doc_key FROM search_queue {lim} FOR UPDATE SKIP LOCKED)
              RETURNING doc_key"
-        }
+        ),
     };
-    let rows = sqlx::query(sql)
-        .bind(limit)
+    let rows = sqlx::query(AssertSqlSafe(sql))
         .fetch_all(&mut *tx)
         .await
         .context("cannot claim queued search documents")?;

@@ -289,17 +289,18 @@ pub async fn top(
     to: i64,
     limit: i64,
 ) -> anyhow::Result<Vec<KeyTotal>> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT key, CAST(SUM(views) AS BIGINT) AS v, CAST(SUM(visitors) AS BIGINT) AS u
          FROM stats_daily WHERE kind = $1 AND day >= $2 AND day <= $3
-         GROUP BY key ORDER BY v DESC, key LIMIT $4",
-    )
-    .bind(kind)
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
+         GROUP BY key ORDER BY v DESC, key {}",
+        super::limit_offset(limit, 0)
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(kind)
+        .bind(from)
+        .bind(to)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(KeyTotal {

@@ -223,21 +223,15 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
             Order::Relevance => "score, at DESC, doc_key DESC",
             Order::Newest => "at DESC, doc_key DESC",
         };
-        let n = binds.len();
         let sql = format!(
-            "SELECT doc_key, score FROM ({inner}) m ORDER BY {order} LIMIT ${} OFFSET ${}",
-            n + 2,
-            n + 3
+            "SELECT doc_key, score FROM ({inner}) m ORDER BY {order} {}",
+            crate::db::limit_offset(q.limit, q.offset)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(expr);
         for v in &binds {
             query = query.bind(*v);
         }
-        let rows = query
-            .bind(q.limit)
-            .bind(q.offset)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = query.fetch_all(&mut *tx).await?;
         page = rows
             .iter()
             .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
@@ -257,14 +251,14 @@ async fn count_matches(
 ) -> anyhow::Result<i64> {
     let (inner, binds) = match_sql(backend, q, false);
     let sql = format!(
-        "SELECT COUNT(*) AS n FROM (SELECT doc_key FROM ({inner}) m LIMIT ${}) c",
-        binds.len() + 2
+        "SELECT COUNT(*) AS n FROM (SELECT doc_key FROM ({inner}) m {}) c",
+        crate::db::limit_offset(cap, 0)
     );
     let mut query = sqlx::query(AssertSqlSafe(sql)).bind(expr.to_string());
     for v in &binds {
         query = query.bind(*v);
     }
-    Ok(query.bind(cap).fetch_one(&mut *conn).await?.try_get("n")?)
+    Ok(query.fetch_one(&mut *conn).await?.try_get("n")?)
 }
 
 /// The `want` best matches as the index ranks them, without joining any
@@ -278,19 +272,19 @@ async fn best_candidates(
     expr: &str,
     want: i64,
 ) -> anyhow::Result<Vec<(i64, f64)>> {
+    let lim = crate::db::limit_offset(want, 0);
     let sql = match backend {
-        Backend::Sqlite => {
+        Backend::Sqlite => format!(
             "SELECT rowid AS doc_key, bm25(search_fts, 10.0, 1.0, 0.0) AS score FROM search_fts
-             WHERE search_fts MATCH $1 ORDER BY score LIMIT $2"
-        }
-        Backend::Postgres => {
+             WHERE search_fts MATCH $1 ORDER BY score {lim}"
+        ),
+        Backend::Postgres => format!(
             "SELECT doc_key, -ts_rank(head, $1::tsquery)::float8 AS score FROM search_index
-             WHERE terms @@ $1::tsquery ORDER BY score LIMIT $2"
-        }
+             WHERE terms @@ $1::tsquery ORDER BY score {lim}"
+        ),
     };
-    let rows = sqlx::query(sql)
+    let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(expr)
-        .bind(want)
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows
