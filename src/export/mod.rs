@@ -4,9 +4,12 @@
 //! The site is written into a new version folder next to the output and the
 //! output path is a symbolic link that is switched to it with one atomic
 //! rename, so whoever serves the output sees a complete old or a complete
-//! new site, never a half-written one. An incremental export starts from
-//! hard links to the previous version and re-renders only what the changes
-//! logged since then can have touched: a changed article, the articles
+//! new site, never a half-written one. An incremental export takes the
+//! version published before the current one (no longer served), brings it
+//! up to date in place and publishes it, so its cost follows the size of
+//! the change, not of the site; without such a version it starts from hard
+//! links to the current one. Either way it re-renders only what the changes
+//! logged since that version can have touched: a changed article, the articles
 //! within its related/上一篇/下一篇 window, its channel's pages, the home
 //! page, feeds and sitemap; any change to channels, single pages,
 //! announcements or settings (which every page shows) re-renders all.
@@ -204,6 +207,34 @@ fn versions_dir(out: &Path) -> PathBuf {
     out.with_file_name(format!(".{name}.versions"))
 }
 
+/// A new, empty version folder.
+fn new_version(versions: &Path) -> anyhow::Result<PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let version = versions.join(format!("v{nanos}-{}", std::process::id()));
+    std::fs::create_dir_all(&version)
+        .with_context(|| format!("cannot create {}", version.display()))?;
+    Ok(version)
+}
+
+/// The newest complete version other than the published one, with the
+/// change number it shows.
+fn older_version(versions: &Path, published: Option<&Path>) -> Option<(PathBuf, Stamp)> {
+    let published = published.and_then(|p| p.canonicalize().ok());
+    std::fs::read_dir(versions)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.canonicalize().ok() != published)
+        .filter_map(|p| {
+            let stamp: Stamp = serde_json::from_slice(&std::fs::read(p.join(STAMP)).ok()?).ok()?;
+            Some((p, stamp))
+        })
+        .max_by_key(|(_, s)| s.seq)
+}
+
 /// Hard-links (or copies) every file of `from` into `to`.
 fn link_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     let mut stack = vec![from.to_path_buf()];
@@ -235,7 +266,9 @@ fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Renders the site into `options.out`.
 pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> {
-    let out = &options.out;
+    // Version folders are linked by absolute path.
+    let out = &std::path::absolute(&options.out)
+        .with_context(|| format!("cannot use {}", options.out.display()))?;
     if out.exists() && !out.is_symlink() {
         bail!(
             "{} exists and is not an export (exports are published as a symbolic link to a version folder); \
@@ -262,22 +295,33 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         .as_ref()
         .and_then(|p| std::fs::read(p.join(STAMP)).ok())
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let stamp_nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let version = versions.join(format!("v{stamp_nanos}-{}", std::process::id()));
-    std::fs::create_dir_all(&version)?;
-
     let mut plan: Option<BTreeSet<Page>> = None;
-    if options.incremental
-        && let (Some(prev), Some(stamp)) = (&previous, &previous_stamp)
-    {
-        plan = touched(state, &data, stamp.seq, &listed).await?;
-        if plan.is_some() {
-            link_tree(prev, &version).context("cannot start from the previous export")?;
+    let mut version: Option<PathBuf> = None;
+    if options.incremental {
+        // Cheapest: bring the version published before the current one up to
+        // date in place. Nobody is sent to it any more, and `write_file`
+        // never changes an inode the published version shares. Its stamp goes
+        // first, so an export stopped half-way leaves it unused.
+        if let Some((older, stamp)) = older_version(&versions, previous.as_deref())
+            && let Some(set) = touched(state, &data, stamp.seq, &listed).await?
+        {
+            std::fs::remove_file(older.join(STAMP))
+                .with_context(|| format!("cannot update {}", older.display()))?;
+            plan = Some(set);
+            version = Some(older);
+        } else if let (Some(prev), Some(stamp)) = (&previous, &previous_stamp)
+            && let Some(set) = touched(state, &data, stamp.seq, &listed).await?
+        {
+            let fresh = new_version(&versions)?;
+            link_tree(prev, &fresh).context("cannot start from the previous export")?;
+            plan = Some(set);
+            version = Some(fresh);
         }
     }
+    let version = match version {
+        Some(v) => v,
+        None => new_version(&versions)?,
+    };
     let full = plan.is_none();
     // Channel lists are rendered a channel at a time from one read of its
     // whole list (page by page, each page would count and skip through the
@@ -328,8 +372,8 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         write_file(&version, &format!("static/{}", asset.hashed), asset.bytes)?;
         write_file(&version, &format!("static/{}", asset.name), asset.bytes)?;
     }
-    let media_from = state.config.data_dir.join("media");
-    crate::media_dir::copy_tree(&media_from, &version.join("media"))?;
+    let media_from = crate::media::media_dir(&state.config.data_dir);
+    crate::media_dir::mirror_tree(&media_from, &version.join("media"))?;
     write_file(&version, STAMP, &serde_json::to_vec(&Stamp { seq })?)?;
 
     // Publish: a new link renamed over the old one is atomic.

@@ -139,6 +139,52 @@ async fn export_matches_live_pages_and_updates_incrementally() {
         .unwrap();
         assert!(report.removed >= 1, "{report:?}");
         assert!(!out.join(format!("a/{id}.html")).exists());
+        // That export brought the version before last up to date in place
+        // (the changes since it: the title and the trashing).
+        assert_eq!(std::fs::read_link(&out).unwrap(), old_version);
+        assert!(!report.full && report.rendered < 60, "{report:?}");
+
+        // Once more: the first incremental version is brought up to date,
+        // so it must take in the trashing it never saw as well as this change,
+        // and the version it replaces as published stays as it was.
+        let other = list.iter().map(|(a, _)| *a).find(|a| *a != id).unwrap();
+        let before = read(&out, &format!("a/{other}.html"));
+        sqlx::query("UPDATE articles SET title = $1 WHERE id = $2")
+            .bind("再次修改的标题")
+            .bind(other)
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+        let report = run(
+            &app.state,
+            &Options {
+                out: out.clone(),
+                incremental: true,
+                progress: false,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(!report.full, "{report:?}");
+        let now = std::fs::read_link(&out).unwrap();
+        assert_ne!(now, old_version);
+        assert!(!out.join(format!("a/{id}.html")).exists());
+        assert_eq!(
+            read(&out, &format!("a/{other}.html")),
+            app.get(&format!("/a/{other}.html")).await.body
+        );
+        assert!(read(&out, &format!("a/{other}.html")).contains("再次修改的标题"));
+        assert_eq!(read(&old_version, &format!("a/{other}.html")), before);
+        for (uri, file) in [
+            ("/".to_string(), "index.html".to_string()),
+            ("/rss.xml".into(), "rss.xml".into()),
+        ] {
+            assert_eq!(
+                read(&out, &file),
+                app.get(&uri).await.body,
+                "{backend}: {file}"
+            );
+        }
         app.finish().await;
     }
 }
