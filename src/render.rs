@@ -31,7 +31,6 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "site/search.html",
     "site/pager.html",
     "site/rss.xml",
-    "site/sitemap.xml",
     "admin/base.html",
     "admin/error.html",
     "admin/login.html",

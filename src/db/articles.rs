@@ -1,8 +1,11 @@
 //! Articles: the rows, the public listings (published only) and the upsert
 //! the importer uses so that importing a page twice never duplicates it.
 
+use std::collections::BTreeMap;
+
 use anyhow::Context;
 use serde::Serialize;
+
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -92,7 +95,7 @@ pub struct Article {
 }
 
 /// The fields of an article that lists show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Hash, Serialize)]
 pub struct ArticleSummary {
     /// Row id.
     pub id: i64,
@@ -340,9 +343,22 @@ pub fn nearest(
     both
 }
 
-/// Every visible article's id, channel and times, newest first (feeds, sitemap).
-pub async fn list_visible_ids(db: &Db, limit: i64) -> anyhow::Result<Vec<ArticleSummary>> {
-    latest(db, Flag::Any, limit).await
+/// Every visible article's id and last change, newest first (the sitemap).
+pub async fn list_visible_ids(db: &Db, limit: i64) -> anyhow::Result<Vec<(i64, i64)>> {
+    let hint = match db.backend() {
+        super::Backend::Sqlite => "INDEXED BY articles_live",
+        super::Backend::Postgres => "",
+    };
+    let sql = format!(
+        "SELECT id, updated_at FROM articles {hint} WHERE {LISTED}
+         ORDER BY published_at DESC, id DESC {}",
+        super::limit_offset(limit, 0)
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("updated_at")?)))
+        .collect::<sqlx::Result<_>>()?)
 }
 
 /// The values of an article to write.
@@ -666,6 +682,33 @@ pub async fn listed_ids(db: &Db) -> anyhow::Result<Vec<(i64, i64)>> {
     rows.iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("channel_id")?)))
         .collect()
+}
+
+/// Every listed article by channel (its own, not its descendants), oldest
+/// first as [`around`] walks them: by publish time, then id. One row per
+/// channel (the ids aggregated in the database), so the export can read
+/// the whole site's order in one short query.
+pub async fn listed_order(db: &Db) -> anyhow::Result<BTreeMap<i64, Vec<i64>>> {
+    let agg = match db.backend() {
+        super::Backend::Sqlite => "group_concat(id, ',' ORDER BY published_at, id)",
+        super::Backend::Postgres => "string_agg(id::text, ',' ORDER BY published_at, id)",
+    };
+    let sql =
+        format!("SELECT channel_id, {agg} AS ids FROM articles WHERE {LISTED} GROUP BY channel_id");
+    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    let mut out = BTreeMap::new();
+    for r in &rows {
+        let channel: i64 = r.try_get("channel_id")?;
+        let ids: String = r.try_get("ids")?;
+        let ids = ids
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse::<i64>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("article ids of channel {channel}: {e}"))?;
+        out.insert(channel, ids);
+    }
+    Ok(out)
 }
 
 impl From<&Article> for ArticleSummary {

@@ -15,7 +15,7 @@
 //! announcements or settings (which every page shows) re-renders all.
 //! Files of pages that no longer exist are removed.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -52,13 +52,43 @@ pub struct Report {
     pub version: PathBuf,
 }
 
-/// Written into every version: the change number it shows.
-#[derive(Debug, Serialize, Deserialize)]
+/// Written into every version: the change number it shows, the program
+/// version that rendered it (pages of another version are all rendered
+/// again), and for each channel a hash of what each of its list pages
+/// shows, so an incremental export renders only the list pages that differ.
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct Stamp {
     seq: i64,
+    #[serde(default)]
+    build: String,
+    #[serde(default)]
+    lists: BTreeMap<String, Vec<u64>>,
+    /// Each channel's listed articles, oldest first: where an article was,
+    /// so its former neighbours and channel are rendered again when it
+    /// moves, is unlisted or deleted.
+    #[serde(default)]
+    order: BTreeMap<i64, Vec<i64>>,
 }
 
 const STAMP: &str = ".fupin-export.json";
+const BUILD: &str = env!("CARGO_PKG_VERSION");
+
+/// The pages an incremental export renders: single pages, and the
+/// channels whose list pages must be compared with what the version shows.
+#[derive(Debug, Default)]
+struct Plan {
+    pages: BTreeSet<Page>,
+    channels: BTreeSet<String>,
+}
+
+/// What a channel list page shows besides the layout: its articles and
+/// the number of pages (the pager).
+fn list_page_hash(slice: &[articles::ArticleSummary], total: i64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (slice, total).hash(&mut h);
+    h.finish()
+}
 
 /// One page of the site.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,11 +141,9 @@ async fn render(state: &AppState, page: &Page) -> anyhow::Result<Option<String>>
     Ok(out)
 }
 
-/// Every page of the site as it is now.
-async fn all_pages(
-    state: &AppState,
-    data: &SiteData,
-) -> anyhow::Result<(Vec<Page>, Vec<(i64, i64)>)> {
+/// Every page of the site as it is now, given every channel's listed
+/// articles.
+fn all_pages(data: &SiteData, order: &BTreeMap<i64, Vec<i64>>) -> Vec<Page> {
     let mut pages = vec![
         Page::Home,
         Page::Map,
@@ -131,51 +159,48 @@ async fn all_pages(
             .map(|p| Page::Single(p.slug.clone())),
     );
     for c in data.tree.all() {
-        let n = articles::count_in_channels(&state.db, &data.tree.with_descendants(c.id)).await?;
-        let total = ((n + PER_PAGE - 1) / PER_PAGE).max(1);
+        let n: usize = data
+            .tree
+            .with_descendants(c.id)
+            .iter()
+            .map(|id| order.get(id).map_or(0, Vec::len))
+            .sum();
+        let total = channel::pages_for(n as i64);
         pages.extend((1..=total).map(|i| Page::Channel(c.slug.clone(), i)));
         pages.push(Page::ChannelFeed(c.slug.clone()));
     }
-    let listed = articles::listed_ids(&state.db).await?;
-    pages.extend(listed.iter().map(|(id, _)| Page::Article(*id)));
-    Ok((pages, listed))
+    pages.extend(order.values().flatten().map(|id| Page::Article(*id)));
+    pages
 }
 
-/// The pages an incremental export must re-render for the changes since
-/// `since`, or `None` when everything must be.
+/// The articles within an article page's window (related, 上一篇/下一篇)
+/// of position `at` in a channel's order, as [`articles::around`] takes them.
+fn window(ids: &[i64], at: usize) -> impl Iterator<Item = i64> + '_ {
+    ids[at.saturating_sub(6)..(at + 7).min(ids.len())]
+        .iter()
+        .copied()
+}
+
+/// What an incremental export must re-render for the changes since the
+/// version `stamp` describes, given every channel's listed articles now;
+/// `None` when everything must be.
 async fn touched(
     state: &AppState,
     data: &SiteData,
-    since: i64,
-    listed: &[(i64, i64)],
-) -> anyhow::Result<Option<BTreeSet<Page>>> {
-    if since < db::changes::oldest(&state.db).await? - 1 {
-        return Ok(None); // the log was pruned past the last export
+    stamp: &Stamp,
+    order: &BTreeMap<i64, Vec<i64>>,
+) -> anyhow::Result<Option<Plan>> {
+    let since = stamp.seq;
+    if stamp.build != BUILD || since < db::changes::oldest(&state.db).await? - 1 {
+        // Rendered by another program version, or the log was pruned past it.
+        return Ok(None);
     }
     let changes = db::changes::since(&state.db, since).await?;
-    let mut set = BTreeSet::new();
-    let channel_of: std::collections::HashMap<i64, i64> = listed.iter().copied().collect();
-    let mut channels = HashSet::new();
+    let mut changed = BTreeSet::new();
     for (entity, id) in changes {
         match (entity.as_str(), id) {
             ("article", Some(id)) => {
-                set.insert(Page::Article(id));
-                let current = match channel_of.get(&id) {
-                    Some(c) => Some(*c),
-                    None => articles::get(&state.db, id).await?.map(|a| a.channel_id),
-                };
-                if let Some(channel) = current {
-                    channels.insert(channel);
-                    if let Some(a) = articles::get(&state.db, id).await? {
-                        let (newer, older) = articles::around(&state.db, &a, 6).await?;
-                        set.extend(
-                            newer
-                                .iter()
-                                .chain(older.iter())
-                                .map(|x| Page::Article(x.id)),
-                        );
-                    }
-                }
+                changed.insert(id);
             }
             // Visit totals change every few seconds; a static copy shows them as of
             // its pages' last render rather than re-rendering everything.
@@ -183,20 +208,40 @@ async fn touched(
             _ => return Ok(None),
         }
     }
-    if set.is_empty() {
-        return Ok(Some(set));
+    let mut plan = Plan::default();
+    if changed.is_empty() {
+        return Ok(Some(plan));
     }
-    for channel in channels {
-        for c in data.tree.ancestry(channel) {
-            let n =
-                articles::count_in_channels(&state.db, &data.tree.with_descendants(c.id)).await?;
-            let total = ((n + PER_PAGE - 1) / PER_PAGE).max(1);
-            set.extend((1..=total).map(|i| Page::Channel(c.slug.clone(), i)));
-            set.insert(Page::ChannelFeed(c.slug.clone()));
+    // Where each changed article was and is: its page, the pages whose
+    // window holds it on either side, and the lists of both channels.
+    let positions = |order: &BTreeMap<i64, Vec<i64>>| -> HashMap<i64, (i64, usize)> {
+        order
+            .iter()
+            .flat_map(|(c, ids)| ids.iter().enumerate().map(|(at, id)| (*id, (*c, at))))
+            .filter(|(id, _)| changed.contains(id))
+            .collect()
+    };
+    let mut channels = BTreeSet::new();
+    for o in [&stamp.order, order] {
+        let at = positions(o);
+        for id in &changed {
+            if let Some(&(c, i)) = at.get(id) {
+                channels.insert(c);
+                plan.pages.extend(window(&o[&c], i).map(Page::Article));
+            }
         }
     }
-    set.extend([Page::Home, Page::SiteFeed, Page::Sitemap]);
-    Ok(Some(set))
+    plan.pages
+        .extend(changed.iter().map(|id| Page::Article(*id)));
+    for channel in channels {
+        for c in data.tree.ancestry(channel) {
+            plan.channels.insert(c.slug.clone());
+            plan.pages.insert(Page::ChannelFeed(c.slug.clone()));
+        }
+    }
+    plan.pages
+        .extend([Page::Home, Page::SiteFeed, Page::Sitemap]);
+    Ok(Some(plan))
 }
 
 fn versions_dir(out: &Path) -> PathBuf {
@@ -282,7 +327,7 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
     state.changes.poll(&state.db).await?;
     let seq = state.changes.current();
     let data = SiteData::load(state).await?;
-    let (pages, listed) = all_pages(state, &data).await?;
+    let order = articles::listed_order(&state.db).await?;
 
     let previous = std::fs::read_link(out).ok().map(|p| {
         if p.is_absolute() {
@@ -295,7 +340,8 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         .as_ref()
         .and_then(|p| std::fs::read(p.join(STAMP)).ok())
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let mut plan: Option<BTreeSet<Page>> = None;
+    let mut plan: Option<Plan> = None;
+    let mut base_lists = BTreeMap::new();
     let mut version: Option<PathBuf> = None;
     if options.incremental {
         // Cheapest: bring the version published before the current one up to
@@ -303,18 +349,20 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         // never changes an inode the published version shares. Its stamp goes
         // first, so an export stopped half-way leaves it unused.
         if let Some((older, stamp)) = older_version(&versions, previous.as_deref())
-            && let Some(set) = touched(state, &data, stamp.seq, &listed).await?
+            && let Some(p) = touched(state, &data, &stamp, &order).await?
         {
             std::fs::remove_file(older.join(STAMP))
                 .with_context(|| format!("cannot update {}", older.display()))?;
-            plan = Some(set);
+            plan = Some(p);
+            base_lists = stamp.lists;
             version = Some(older);
-        } else if let (Some(prev), Some(stamp)) = (&previous, &previous_stamp)
-            && let Some(set) = touched(state, &data, stamp.seq, &listed).await?
+        } else if let (Some(prev), Some(stamp)) = (&previous, previous_stamp)
+            && let Some(p) = touched(state, &data, &stamp, &order).await?
         {
             let fresh = new_version(&versions)?;
             link_tree(prev, &fresh).context("cannot start from the previous export")?;
-            plan = Some(set);
+            plan = Some(p);
+            base_lists = stamp.lists;
             version = Some(fresh);
         }
     }
@@ -323,27 +371,24 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         None => new_version(&versions)?,
     };
     let full = plan.is_none();
+    let pages = match full {
+        true => all_pages(&data, &order),
+        false => Vec::new(),
+    };
     // Channel lists are rendered a channel at a time from one read of its
     // whole list (page by page, each page would count and skip through the
     // list again: quadratic in the channel's size). A full export renders
     // articles a channel at a time too; everything else one by one.
-    let mut lists: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
-    let todo: Vec<Page> = match plan {
-        Some(set) => set
-            .into_iter()
-            .filter(|p| match p {
-                Page::Channel(slug, n) => {
-                    lists.entry(slug.clone()).or_default().insert(*n);
-                    false
-                }
-                _ => true,
-            })
-            .collect(),
-        None => pages
-            .iter()
-            .filter(|p| !matches!(p, Page::Article(_) | Page::Channel(..)))
-            .cloned()
-            .collect(),
+    let (todo, lists): (Vec<Page>, Option<BTreeSet<String>>) = match plan {
+        Some(p) => (p.pages.into_iter().collect(), Some(p.channels)),
+        None => (
+            pages
+                .iter()
+                .filter(|p| !matches!(p, Page::Article(_) | Page::Channel(..)))
+                .cloned()
+                .collect(),
+            None,
+        ),
     };
 
     let work = if full { pages.len() } else { todo.len() };
@@ -356,8 +401,9 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         bar
     });
     let (mut rendered, gone) = render_all(state, &version, todo, bar.as_ref()).await?;
-    let wanted = (!full).then_some(lists);
-    rendered += render_channel_lists(state, &data, &version, wanted, bar.as_ref()).await?;
+    let (n, gone_lists, lists) =
+        render_channel_lists(state, &data, &version, lists, base_lists, bar.as_ref()).await?;
+    rendered += n;
     if full {
         rendered += render_articles_by_channel(state, &data, &version, bar.as_ref()).await?;
     }
@@ -365,16 +411,22 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         bar.finish_and_clear();
     }
 
-    // Files of pages that no longer exist go away.
-    let expected: HashSet<String> = pages.iter().map(Page::file).collect();
-    let removed = gone + remove_stale(&version, &expected)?;
+    // A full export starts from an empty folder; an incremental one removed
+    // the pages of articles no longer listed and list pages past the end.
+    let removed = gone + gone_lists;
     for asset in crate::assets::all() {
         write_file(&version, &format!("static/{}", asset.hashed), asset.bytes)?;
         write_file(&version, &format!("static/{}", asset.name), asset.bytes)?;
     }
     let media_from = crate::media::media_dir(&state.config.data_dir);
     crate::media_dir::mirror_tree(&media_from, &version.join("media"))?;
-    write_file(&version, STAMP, &serde_json::to_vec(&Stamp { seq })?)?;
+    let stamp = Stamp {
+        seq,
+        build: BUILD.into(),
+        lists,
+        order,
+    };
+    write_file(&version, STAMP, &serde_json::to_vec(&stamp)?)?;
 
     // Publish: a new link renamed over the old one is atomic.
     let link_tmp = out.with_file_name(format!(
@@ -450,58 +502,66 @@ async fn render_all(
 }
 
 /// Renders channel list pages from one read of each channel's whole list,
-/// with two workers: every page of every channel, or only the pages named
-/// per channel slug.
+/// with two workers: every page of every channel, or, for the channels
+/// named, the pages whose hash differs from the one the version had (all of
+/// a channel's pages when its page count changed), removing pages past a
+/// channel's last. Returns the pages rendered and removed and the hashes of
+/// every channel's pages now.
 async fn render_channel_lists(
     state: &AppState,
     data: &Arc<SiteData>,
     root: &Path,
-    wanted: Option<BTreeMap<String, BTreeSet<i64>>>,
+    only: Option<BTreeSet<String>>,
+    mut hashes: BTreeMap<String, Vec<u64>>,
     bar: Option<&indicatif::ProgressBar>,
-) -> anyhow::Result<usize> {
-    let wanted = Arc::new(wanted);
-    let channels: Vec<i64> = data
+) -> anyhow::Result<(usize, usize, BTreeMap<String, Vec<u64>>)> {
+    let channels: Vec<(i64, Option<Vec<u64>>)> = data
         .tree
         .all()
         .iter()
-        .filter(|c| {
-            wanted
-                .as_ref()
-                .as_ref()
-                .is_none_or(|w| w.contains_key(&c.slug))
-        })
-        .map(|c| c.id)
+        .filter(|c| only.as_ref().is_none_or(|o| o.contains(&c.slug)))
+        .map(|c| (c.id, only.as_ref().and_then(|_| hashes.remove(&c.slug))))
         .collect();
+    // Channels no longer in the tree drop out; untouched ones keep theirs.
+    if only.is_none() {
+        hashes.clear();
+    }
+    hashes.retain(|slug, _| data.tree.all().iter().any(|c| &c.slug == slug));
     let queue = Arc::new(std::sync::Mutex::new(channels));
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..2 {
-        let (state, data, root, queue, wanted) = (
+        let (state, data, root, queue) = (
             state.clone(),
             data.clone(),
             root.to_path_buf(),
             queue.clone(),
-            wanted.clone(),
         );
         let bar = bar.cloned();
         set.spawn(async move {
-            let mut n = 0usize;
+            let (mut n, mut gone) = (0usize, 0usize);
+            let mut done = Vec::new();
             loop {
                 let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop();
-                let Some(id) = next else { break };
+                let Some((id, before)) = next else { break };
                 let Some(channel) = data.tree.get(id).cloned() else {
                     continue;
                 };
                 let ids = data.tree.with_descendants(id);
                 let list = articles::list_in_channels(&state.db, &ids, 0, i64::MAX).await?;
                 let total = channel::pages_for(list.len() as i64);
-                let only = wanted.as_ref().as_ref().and_then(|w| w.get(&channel.slug));
-                for page in 1..=total {
-                    if only.is_some_and(|o| !o.contains(&page)) {
+                let slices: Vec<&[articles::ArticleSummary]> = (1..=total)
+                    .map(|page| {
+                        let from = ((page - 1) * PER_PAGE) as usize;
+                        let to = (from + PER_PAGE as usize).min(list.len());
+                        list.get(from..to).unwrap_or_default()
+                    })
+                    .collect();
+                let now: Vec<u64> = slices.iter().map(|s| list_page_hash(s, total)).collect();
+                for (i, slice) in slices.iter().enumerate() {
+                    let page = i as i64 + 1;
+                    if before.as_ref().is_some_and(|b| b.get(i) == Some(&now[i])) {
                         continue;
                     }
-                    let from = ((page - 1) * PER_PAGE) as usize;
-                    let to = (from + PER_PAGE as usize).min(list.len());
-                    let slice = list.get(from..to).unwrap_or_default();
                     let html = channel::render_channel_view(
                         &state, &data, &channel, page, total, slice, "m",
                     )
@@ -516,15 +576,28 @@ async fn render_channel_lists(
                         bar.inc(1);
                     }
                 }
+                let mut past = total + 1;
+                while std::fs::remove_file(
+                    root.join(Page::Channel(channel.slug.clone(), past).file()),
+                )
+                .is_ok()
+                {
+                    gone += 1;
+                    past += 1;
+                }
+                done.push((channel.slug.clone(), now));
             }
-            anyhow::Ok(n)
+            anyhow::Ok((n, gone, done))
         });
     }
-    let mut total = 0;
-    while let Some(done) = set.join_next().await {
-        total += done.context("an export worker stopped")??;
+    let (mut total, mut removed) = (0, 0);
+    while let Some(result) = set.join_next().await {
+        let (n, gone, done) = result.context("an export worker stopped")??;
+        total += n;
+        removed += gone;
+        hashes.extend(done);
     }
-    Ok(total)
+    Ok((total, removed, hashes))
 }
 
 /// Renders every listed article, a channel at a time, with a few workers.
@@ -579,36 +652,6 @@ async fn render_articles_by_channel(
         total += done.context("an export worker stopped")??;
     }
     Ok(total)
-}
-
-fn remove_stale(root: &Path, expected: &HashSet<String>) -> anyhow::Result<usize> {
-    let mut removed = 0;
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            let rel = path
-                .strip_prefix(root)?
-                .to_string_lossy()
-                .replace('\\', "/");
-            if rel == "static"
-                || rel == "media"
-                || rel.starts_with("static/")
-                || rel.starts_with("media/")
-                || rel == STAMP
-            {
-                continue;
-            }
-            if entry.file_type()?.is_dir() {
-                stack.push(path);
-            } else if !expected.contains(&rel) {
-                std::fs::remove_file(&path)?;
-                removed += 1;
-            }
-        }
-    }
-    Ok(removed)
 }
 
 /// Keeps an export current: re-exports incrementally whenever the change

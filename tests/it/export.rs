@@ -185,6 +185,69 @@ async fn export_matches_live_pages_and_updates_incrementally() {
                 "{backend}: {file}"
             );
         }
+
+        // An article moves to another channel: the lists of both channels,
+        // its former and its new neighbours all change.
+        let moved = list
+            .iter()
+            .map(|(a, _)| *a)
+            .find(|a| *a != id && *a != other)
+            .unwrap();
+        let m = articles::get(&app.state.db, moved).await.unwrap().unwrap();
+        let from = m.channel_id;
+        let (newer, older) = articles::around(&app.state.db, &m, 6).await.unwrap();
+        let former: Vec<i64> = newer.iter().chain(older.iter()).map(|a| a.id).collect();
+        assert!(!former.is_empty());
+        let to: i64 = sqlx::query_scalar(
+            "SELECT channel_id FROM articles WHERE channel_id <> $1 AND status = 'published' LIMIT 1",
+        )
+        .bind(from)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+        sqlx::query("UPDATE articles SET channel_id = $1 WHERE id = $2")
+            .bind(to)
+            .bind(moved)
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+        let report = run(
+            &app.state,
+            &Options {
+                out: out.clone(),
+                incremental: true,
+                progress: false,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(!report.full, "{report:?}");
+        let m = articles::get(&app.state.db, moved).await.unwrap().unwrap();
+        let (newer, older) = articles::around(&app.state.db, &m, 6).await.unwrap();
+        let tree = fupin::db::channels::ChannelTree::load(&app.state.db)
+            .await
+            .unwrap();
+        let mut files: Vec<(String, String)> = former
+            .iter()
+            .chain(newer.iter().chain(older.iter()).map(|a| &a.id))
+            .chain([&moved])
+            .map(|a| (format!("/a/{a}.html"), format!("a/{a}.html")))
+            .collect();
+        for channel in [from, to] {
+            for c in tree.ancestry(channel) {
+                files.push((
+                    format!("/c/{}/", c.slug),
+                    format!("c/{}/index.html", c.slug),
+                ));
+            }
+        }
+        for (uri, file) in files {
+            assert_eq!(
+                read(&out, &file),
+                app.get(&uri).await.body,
+                "{backend}: {file} after a move"
+            );
+        }
         app.finish().await;
     }
 }

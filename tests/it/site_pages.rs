@@ -284,6 +284,21 @@ async fn feeds_sitemap_and_robots() {
             sitemap.body.matches("<url>").count() > total,
             "every article and channel listed"
         );
+        let (id, _) = fupin::db::articles::listed_ids(&app.state.db)
+            .await
+            .unwrap()[0];
+        let entry = format!("<url><loc>http://portal.test/a/{id}.html</loc><lastmod>");
+        let at = sitemap.body.find(&entry).expect("an article's entry") + entry.len();
+        let date = &sitemap.body[at..at + 10];
+        assert!(
+            date.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }),
+            "lastmod is a date: {date}"
+        );
+        assert!(sitemap.body.trim_end().ends_with("</urlset>"));
         let robots = app.get("/robots.txt").await;
         assert!(
             robots

@@ -128,53 +128,80 @@ async fn channel_feed(
     Ok(xml(body, "application/rss+xml; charset=utf-8"))
 }
 
-#[derive(Serialize)]
-struct UrlEntry {
-    loc: String,
-    lastmod: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Sitemap {
-    urls: Vec<UrlEntry>,
-}
-
 /// Most addresses one sitemap file may list.
 const SITEMAP_LIMIT: i64 = 50_000;
 
 /// Renders `sitemap.xml`: home, channels, single pages and articles.
+/// Written directly rather than through a template: it lists up to 50,000
+/// addresses, and a template loop over them took most of a re-export.
 pub async fn render_sitemap(state: &AppState) -> AppResult<String> {
+    use std::fmt::Write;
     let data = SiteData::load(state).await?;
     let base = state.config.base_url.trim_end_matches('/');
-    let mut urls = vec![UrlEntry {
-        loc: format!("{base}/"),
-        lastmod: None,
-    }];
-    urls.extend(data.tree.all().iter().map(|c| UrlEntry {
-        loc: format!("{base}{}", channel_url(&c.slug, 1)),
-        lastmod: None,
-    }));
-    urls.extend(data.pages.iter().map(|p| UrlEntry {
-        loc: format!("{base}{}", page_url(&p.slug)),
-        lastmod: None,
-    }));
-    urls.push(UrlEntry {
-        loc: format!("{base}/map.html"),
-        lastmod: None,
-    });
-    let room = SITEMAP_LIMIT - urls.len() as i64;
-    for a in articles::list_visible_ids(&state.db, room).await? {
-        urls.push(UrlEntry {
-            loc: format!("{base}{}", article_url(a.id)),
-            lastmod: Shanghai
-                .timestamp_opt(a.updated_at, 0)
-                .single()
-                .map(|t| t.format("%Y-%m-%d").to_string()),
-        });
+    let mut locs: Vec<String> = vec![format!("{base}/")];
+    locs.extend(
+        data.tree
+            .all()
+            .iter()
+            .map(|c| format!("{base}{}", channel_url(&c.slug, 1))),
+    );
+    locs.extend(
+        data.pages
+            .iter()
+            .map(|p| format!("{base}{}", page_url(&p.slug))),
+    );
+    locs.push(format!("{base}/map.html"));
+    let room = SITEMAP_LIMIT - locs.len() as i64;
+    let articles = articles::list_visible_ids(&state.db, room).await?;
+    let mut out = String::with_capacity(64 * (locs.len() + articles.len()) + 128);
+    out.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for loc in &locs {
+        let _ = writeln!(out, "<url><loc>{}</loc></url>", xml_escape(loc));
     }
-    Ok(state
-        .templates
-        .render("site/sitemap.xml", &Sitemap { urls })?)
+    // Articles of one day share its date text.
+    let base = xml_escape(base);
+    let mut day: Option<(i64, String)> = None;
+    for (id, updated_at) in articles {
+        let key = updated_at.div_euclid(3600);
+        if day.as_ref().is_none_or(|(k, _)| *k != key) {
+            let text = Shanghai
+                .timestamp_opt(updated_at, 0)
+                .single()
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            day = Some((key, text));
+        }
+        let date = day.as_ref().map(|(_, t)| t.as_str()).unwrap_or_default();
+        let _ = write!(out, "<url><loc>{base}{}</loc>", article_url(id));
+        if !date.is_empty() {
+            let _ = write!(out, "<lastmod>{date}</lastmod>");
+        }
+        out.push_str("</url>\n");
+    }
+    out.push_str("</urlset>");
+    Ok(out)
+}
+
+/// Escapes text for an XML element.
+fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
@@ -196,4 +223,16 @@ async fn robots(State(state): State<AppState>) -> Response {
         robots_txt(&state),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn xml_text_is_escaped() {
+        assert_eq!(super::xml_escape("http://a.test/"), "http://a.test/");
+        assert_eq!(
+            super::xml_escape("http://a.test/?a=1&b=<2>\"'"),
+            "http://a.test/?a=1&amp;b=&lt;2&gt;&quot;&#39;"
+        );
+    }
 }
