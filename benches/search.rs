@@ -9,7 +9,9 @@
 //!
 //! `cargo bench --bench search -- 10000` (the article count; default 10000).
 //! Add `--no-pg` to skip PostgreSQL, `--no-sqlite` to skip SQLite,
-//! `--no-trigram` to skip the trigram comparison.
+//! `--no-trigram` to skip the trigram comparison. `--dump DIR` benchmarks
+//! nothing: it writes the segmented corpus and query sets to DIR as JSON
+//! lines, for measuring another engine on the same terms (`bench/tantivy`).
 
 use std::time::{Duration, Instant};
 
@@ -170,6 +172,24 @@ fn query_sets(dict: &Dict, articles: u64) -> Vec<(&'static str, Vec<Vec<String>>
     sets
 }
 
+/// The publish time of article `i` of `n`: spread over ten years up to `now`.
+fn published_at(now: i64, i: u64, n: u64) -> i64 {
+    now - 86_400 * 3650 + (i as i64 * 3650 * 86_400) / n as i64
+}
+
+/// The channels articles are spread over, and the filter of the channel
+/// query set: the first root channel with its sub-channels.
+async fn bench_channels(db: &Db) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
+    let tree = ChannelTree::load(db).await?;
+    let channels = tree.all().iter().map(|c| c.id).collect();
+    let filter_root = tree
+        .roots()
+        .next()
+        .map(|c| tree.with_descendants(c.id))
+        .unwrap_or_default();
+    Ok((channels, filter_root))
+}
+
 async fn fill(db_url: &str, dict: &Dict, n: u64, channels: &[i64]) -> anyhow::Result<Duration> {
     let start = Instant::now();
     let mut conn = AnyConnection::connect(db_url).await?;
@@ -178,7 +198,7 @@ async fn fill(db_url: &str, dict: &Dict, n: u64, channels: &[i64]) -> anyhow::Re
         let mut tx = conn.begin().await?;
         for &i in chunk {
             let (title, body) = article(dict, i);
-            let at = now - 86_400 * 3650 + (i as i64 * 3650 * 86_400) / n as i64;
+            let at = published_at(now, i, n);
             sqlx::query(
                 "INSERT INTO articles (channel_id, title, body_html, status, published_at, created_at, updated_at)
                  VALUES ($1, $2, $3, 'published', $4, $4, $4)",
@@ -197,8 +217,7 @@ async fn fill(db_url: &str, dict: &Dict, n: u64, channels: &[i64]) -> anyhow::Re
 }
 
 async fn bench_ours(label: &str, db: &Db, db_url: &str, dict: &Dict, n: u64) -> anyhow::Result<()> {
-    let tree = ChannelTree::load(db).await?;
-    let channels: Vec<i64> = tree.all().iter().map(|c| c.id).collect();
+    let (channels, filter_root) = bench_channels(db).await?;
     let took = fill(db_url, dict, n, &channels).await?;
     println!(
         "[{label}] wrote {n} articles in {:.1} s",
@@ -214,11 +233,6 @@ async fn bench_ours(label: &str, db: &Db, db_url: &str, dict: &Dict, n: u64) -> 
         done as f64 / build.as_secs_f64(),
         size as f64 / 1_048_576.0
     );
-    let filter_root = tree
-        .roots()
-        .next()
-        .map(|c| tree.with_descendants(c.id))
-        .unwrap_or_default();
     for (set, queries, with_channel) in query_sets(dict, n) {
         let mut api = Vec::new();
         let mut raw = Vec::new();
@@ -415,6 +429,58 @@ fn trigram_sql(terms: &[String]) -> (String, Vec<String>) {
     (parts.join(" AND "), binds)
 }
 
+/// Writes what the index is given, without benchmarking anything:
+/// `docs.jsonl`, one article a line as `bench_ours` inserts it (key, channel,
+/// publish time) with its title and body terms joined by spaces as
+/// `search_fts` stores them; `queries.jsonl`, every query of every set as
+/// the search segments it, with the channel filter of the channel set.
+async fn dump(dir: &std::path::Path, db: &Db, dict: &Dict, n: u64) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let (channels, filter_root) = bench_channels(db).await?;
+    let seg = Segmenter::base();
+    let now = fupin::db::now();
+    let start = Instant::now();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("docs.jsonl"))?);
+    for i in 0..n {
+        let (title, body) = article(dict, i);
+        // As the indexer segments an article; the generated ones have no
+        // subtitle, summary, source or author, so the body is the HTML's text.
+        let line = serde_json::json!({
+            "key": i + 1,
+            "channel": channels[(i % channels.len() as u64) as usize],
+            "published_at": published_at(now, i, n),
+            "title": seg.index_words(&title).join(" "),
+            "body": seg.index_words(&fupin::html::text_of(&body)).join(" "),
+        });
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("queries.jsonl"))?);
+    for (set, queries, with_channel) in query_sets(dict, n) {
+        let channel_ids = if with_channel {
+            filter_root.clone()
+        } else {
+            Vec::new()
+        };
+        for q in &queries {
+            let line = serde_json::json!({
+                "set": set,
+                "terms": seg.query_terms(&q.join(" ")),
+                "channels": channel_ids,
+            });
+            writeln!(out, "{line}")?;
+        }
+    }
+    out.flush()?;
+    println!(
+        "wrote {n} segmented articles and the query sets to {} in {:.1} s (one thread)",
+        dir.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// The precision cases of the issue, on both approaches.
 async fn precision_table() -> anyhow::Result<()> {
     let cases: &[(&str, &str, bool)] = &[
@@ -474,6 +540,11 @@ fn main() -> anyhow::Result<()> {
             .ok()
             .filter(|u| !u.is_empty())
     };
+    let dump_dir = args
+        .iter()
+        .position(|a| a == "--dump")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
     let dict = Dict::load()?;
     println!(
         "corpus: {n} articles, words from jieba's dictionary ({} entries) by frequency",
@@ -482,13 +553,20 @@ fn main() -> anyhow::Result<()> {
     sqlx::any::install_default_drivers();
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
-        precision_table().await?;
         let dir = tempfile::tempdir()?;
         let config = Config::load(Overrides {
             data: Some(dir.path().join("data")),
             ..Overrides::default()
         })?;
         Segmenter::base();
+        if let Some(out) = dump_dir {
+            // Only the channel tree is read from this database.
+            let db = open_db(&config).await?;
+            let result = dump(&out, &db, &dict, n).await;
+            db.close().await;
+            return result;
+        }
+        precision_table().await?;
         if !args.iter().any(|a| a == "--no-sqlite") {
             let db = open_db(&config).await?;
             bench_ours("sqlite jieba", &db, &config.database_url, &dict, n).await?;

@@ -210,7 +210,20 @@ pub async fn get_visible(db: &Db, id: i64) -> anyhow::Result<Option<Article>> {
     Ok(row.as_ref().map(full_from_row).transpose()?)
 }
 
+/// Index hints for SQLite: its planner, without statistics, takes the back
+/// office's `(status, updated_at)` index for `status = 'published'` and
+/// reads every published row (80 ms at 100k articles where the channel
+/// index takes 0.1 ms). PostgreSQL picks the right index by itself.
+fn hint(db: &Db, index: &str) -> String {
+    match db.backend() {
+        super::Backend::Sqlite => format!("INDEXED BY {index}"),
+        super::Backend::Postgres => String::new(),
+    }
+}
+
 /// A page of visible articles in the given channels: 置顶 first, then newest.
+/// The page is chosen on the channel index alone and only its rows are
+/// read: sorting whole rows of several channels would read them all.
 pub async fn list_in_channels(
     db: &Db,
     channel_ids: &[i64],
@@ -221,9 +234,12 @@ pub async fn list_in_channels(
         return Ok(Vec::new());
     }
     let n = channel_ids.len();
+    let order = "ORDER BY is_pinned DESC, published_at DESC, id DESC";
     let sql = format!(
-        "SELECT {SUMMARY} FROM articles WHERE {LISTED} AND channel_id IN ({})
-         ORDER BY is_pinned DESC, published_at DESC, id DESC {}",
+        "SELECT {SUMMARY} FROM articles WHERE id IN (
+             SELECT id FROM articles {} WHERE {LISTED} AND channel_id IN ({}) {order} {})
+         {order}",
+        hint(db, "articles_channel_live"),
         placeholders(1, n),
         super::limit_offset(limit, offset)
     );
@@ -235,13 +251,15 @@ pub async fn list_in_channels(
     summaries(rows)
 }
 
-/// How many visible articles the given channels hold.
+/// How many visible articles the given channels hold (counted on the
+/// channel index alone).
 pub async fn count_in_channels(db: &Db, channel_ids: &[i64]) -> anyhow::Result<i64> {
     if channel_ids.is_empty() {
         return Ok(0);
     }
     let sql = format!(
-        "SELECT COUNT(*) AS n FROM articles WHERE {LISTED} AND channel_id IN ({})",
+        "SELECT COUNT(*) AS n FROM articles {} WHERE {LISTED} AND channel_id IN ({})",
+        hint(db, "articles_channel_time"),
         placeholders(1, channel_ids.len())
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -269,13 +287,7 @@ pub async fn latest(db: &Db, flag: Flag, limit: i64) -> anyhow::Result<Vec<Artic
         Flag::Recommended => ("AND is_recommended = 1", "articles_recommended"),
         Flag::Any => ("", "articles_live"),
     };
-    // SQLite's planner prefers any index on `status` (the back office has
-    // one) over these partial indexes and would then sort every published
-    // row; name the index it must walk. PostgreSQL picks it by itself.
-    let hint = match db.backend() {
-        super::Backend::Sqlite => format!("INDEXED BY {index}"),
-        super::Backend::Postgres => String::new(),
-    };
+    let hint = hint(db, index);
     let sql = format!(
         "SELECT {SUMMARY} FROM articles {hint} WHERE {LISTED} {cond} ORDER BY published_at DESC, id DESC {}",
         super::limit_offset(limit, 0)
@@ -345,10 +357,7 @@ pub fn nearest(
 
 /// Every visible article's id and last change, newest first (the sitemap).
 pub async fn list_visible_ids(db: &Db, limit: i64) -> anyhow::Result<Vec<(i64, i64)>> {
-    let hint = match db.backend() {
-        super::Backend::Sqlite => "INDEXED BY articles_live",
-        super::Backend::Postgres => "",
-    };
+    let hint = hint(db, "articles_live");
     let sql = format!(
         "SELECT id, updated_at FROM articles {hint} WHERE {LISTED}
          ORDER BY published_at DESC, id DESC {}",
