@@ -630,10 +630,12 @@ pub async fn publish_due(db: &Db, now: i64) -> anyhow::Result<DueReport> {
             report.published.push(id);
         }
     }
-    let expired = sqlx::query(
-        "SELECT id, title FROM articles WHERE status = 'published' AND unpublish_at IS NOT NULL
+    let sql = format!(
+        "SELECT id, title FROM articles {} WHERE status = 'published' AND unpublish_at IS NOT NULL
            AND unpublish_at <= $1 ORDER BY unpublish_at, id",
-    )
+        hint(db, "articles_expiring")
+    );
+    let expired = sqlx::query(AssertSqlSafe(sql))
     .bind(now)
     .fetch_all(db.pool())
     .await?;

@@ -36,6 +36,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     6 "0006_mailbox_stats",
     7 "0007_visit_changes",
     8 "0008_search_channels",
+    9 "0009_expiry_index",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -46,6 +47,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     6 "0006_mailbox_stats",
     7 "0007_visit_changes",
     8 "0008_search_channels",
+    9 "0009_expiry_index",
 );
 
 /// What [`migrate`] did.
