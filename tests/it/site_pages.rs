@@ -398,3 +398,40 @@ async fn article_neighbours_follow_time_within_the_channel() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn home_blocks_are_the_channel_lists() {
+    use fupin::db::articles;
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        fupin::demo::fill(&app.state.db).await.unwrap();
+        let db = &app.state.db;
+        let tree = fupin::db::channels::ChannelTree::load(db).await.unwrap();
+        let groups: Vec<Vec<i64>> = tree.nav().map(|c| tree.with_descendants(c.id)).collect();
+        // An old article pinned comes among the first of its block.
+        let all = articles::list_in_channels(db, &groups[0], 0, 1000)
+            .await
+            .unwrap();
+        let oldest = all.last().unwrap().id;
+        sqlx::query("UPDATE articles SET is_pinned = 1 WHERE id = $1")
+            .bind(oldest)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let blocks = articles::first_in_each(db, &groups, 8).await.unwrap();
+        assert_eq!(blocks.len(), groups.len());
+        assert!(blocks[0].iter().any(|a| a.id == oldest), "{backend}");
+        for (group, block) in groups.iter().zip(&blocks) {
+            let one: Vec<i64> = articles::list_in_channels(db, group, 0, 8)
+                .await
+                .unwrap()
+                .iter()
+                .map(|a| a.id)
+                .collect();
+            let many: Vec<i64> = block.iter().map(|a| a.id).collect();
+            assert_eq!(one, many, "{backend}: channels {group:?}");
+        }
+        assert!(blocks.iter().filter(|b| b.len() >= 2).count() >= 2);
+        app.finish().await;
+    }
+}

@@ -48,10 +48,14 @@ pub async fn render_home(state: &AppState, font: &'static str) -> AppResult<Stri
         None => articles::latest(db, Flag::Any, 1).await?.into_iter().next(),
     };
     let recommended = articles::latest(db, Flag::Recommended, 7).await?;
+    let nav: Vec<_> = data.tree.nav().collect();
+    let groups: Vec<Vec<i64>> = nav
+        .iter()
+        .map(|c| data.tree.with_descendants(c.id))
+        .collect();
+    let lists = articles::first_in_each(db, &groups, 8).await?;
     let mut blocks = Vec::new();
-    for channel in data.tree.nav() {
-        let ids = data.tree.with_descendants(channel.id);
-        let list = articles::list_in_channels(db, &ids, 0, 8).await?;
+    for (channel, list) in nav.iter().zip(lists) {
         blocks.push(Block {
             name: channel.name.clone(),
             url: channel_url(&channel.slug, 1),
