@@ -85,7 +85,9 @@ print(f"export: fupin {f:.2f} s, hugo {h:.2f} s, fupin/hugo {f / h:.2f}")
 PY
   FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" export --out "$dir/out" >/dev/null
   one=0000000.txt
-  sed -i 's/第0次帮扶简报/第0次帮扶简报（修订）/' "$dir/pages/$one"
+  # An edit of the body (the title identifies the page to the importer:
+  # changing it would add an article rather than change one).
+  sed -i 's/第0次入户走访/第0次入户走访（修订）/' "$dir/pages/$one"
   FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" import "$dir/pages/$one" >/dev/null
   t0=$(date +%s.%N)
   FUPIN_DATA=$dir/data FUPIN_LOG=warn "$bin" export --out "$dir/out" --incremental

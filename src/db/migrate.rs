@@ -48,6 +48,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     7 "0007_visit_changes",
     8 "0008_search_channels",
     9 "0009_expiry_index",
+    10 "0010_search_titles",
 );
 
 /// What [`migrate`] did.

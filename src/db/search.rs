@@ -184,12 +184,15 @@ impl Claim {
             }
             Backend::Postgres => {
                 sqlx::query(
-                    "INSERT INTO search_index (doc_key, terms, head) VALUES ($1, $2::tsvector, $3::tsvector)
-                     ON CONFLICT (doc_key) DO UPDATE SET terms = EXCLUDED.terms, head = EXCLUDED.head",
+                    "INSERT INTO search_index (doc_key, terms, head, title_terms)
+                     VALUES ($1, $2::tsvector, $3::tsvector, $4::tsvector)
+                     ON CONFLICT (doc_key) DO UPDATE SET terms = EXCLUDED.terms,
+                         head = EXCLUDED.head, title_terms = EXCLUDED.title_terms",
                 )
                 .bind(key)
                 .bind(terms_literal(title, body, channel_id))
                 .bind(head_literal(title, body))
+                .bind(terms_literal(title, &[], None))
                 .execute(&mut *self.tx)
                 .await?;
             }

@@ -496,3 +496,112 @@ async fn the_results_page_highlights_filters_and_pages() {
         app.finish().await;
     }
 }
+
+/// A common word found in many titles: the best results are the title
+/// matches and the body-only matches come last (on PostgreSQL a first page
+/// ranks only title matches when there are enough; the page must be the one
+/// ranking every match gives).
+#[tokio::test]
+async fn a_common_word_ranks_title_matches_first() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let db = &app.state.db;
+        let tree = ChannelTree::load(db).await.unwrap();
+        let ch = tree.by_slug("dishi-lianbo").unwrap().id;
+        let now = fupin::db::now();
+        let (mut in_title, mut also_body, mut body_only) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        // 230 titles with the word (more than the 200 candidates a first
+        // page takes), then 40 bodies full of it.
+        for i in 0..230 {
+            let body = if i % 40 == 0 {
+                "水库移民搬迁。水库加固。"
+            } else {
+                "移民搬迁。"
+            };
+            let id = articles::insert_published(
+                db,
+                &input(ch, &format!("第{i}期水库建设简报"), body, now - DAY - i),
+            )
+            .await
+            .unwrap();
+            in_title.insert(id);
+            if i % 40 == 0 {
+                also_body.insert(id);
+            }
+        }
+        for i in 0..40 {
+            let id = articles::insert_published(
+                db,
+                &input(
+                    ch,
+                    &format!("第{i}期工程通报"),
+                    &"水库巡查，水库清淤，水库维修。".repeat(5),
+                    now - DAY - 1000 - i,
+                ),
+            )
+            .await
+            .unwrap();
+            body_only.insert(id);
+        }
+        // Most articles do not have the word (in a corpus where nearly every
+        // article has it, bm25 gives it no weight at all).
+        for i in 0..300 {
+            articles::insert_published(
+                db,
+                &input(
+                    ch,
+                    &format!("第{i}期会议纪要"),
+                    "产业帮扶。",
+                    now - DAY - 2000 - i,
+                ),
+            )
+            .await
+            .unwrap();
+        }
+        search::drain(db).await.unwrap();
+        let page = |n: i64| {
+            let db = db.clone();
+            async move {
+                search::search(
+                    &db,
+                    &SearchQuery {
+                        text: "水库".into(),
+                        page: n,
+                        per_page: 20,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+            }
+        };
+        let first = page(1).await;
+        assert_eq!(first.total, 270, "{backend}");
+        let ids: Vec<i64> = first.hits.iter().map(|h| h.id).collect();
+        assert_eq!(ids.len(), 20);
+        assert!(
+            ids.iter().all(|id| in_title.contains(id)),
+            "{backend}: body-only matches rank below title matches"
+        );
+        if db.backend() == fupin::db::Backend::Postgres {
+            // The same page as ranking every match gives.
+            let all: Vec<i64> = sqlx::query_scalar(
+                "SELECT a.id FROM search_index s JOIN articles a ON a.id = s.doc_key
+                 WHERE s.terms @@ '水库'::tsquery
+                 ORDER BY ts_rank(s.head, '水库'::tsquery) DESC, a.published_at DESC, a.id DESC
+                 LIMIT 20",
+            )
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            assert_eq!(ids, all, "{backend}: {also_body:?}");
+            assert!(also_body.iter().all(|id| ids.contains(id)));
+        }
+        let last = page(14).await;
+        let ids: Vec<i64> = last.hits.iter().map(|h| h.id).collect();
+        assert_eq!(ids.len(), 10, "{backend}");
+        assert!(ids.iter().all(|id| body_only.contains(id)), "{backend}");
+        app.finish().await;
+    }
+}
