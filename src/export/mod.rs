@@ -324,6 +324,23 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
     let versions = versions_dir(out);
     std::fs::create_dir_all(&versions)
         .with_context(|| format!("cannot create {}", versions.display()))?;
+    // One export at a time per output (a CLI run beside `serve
+    // --export-dir`): an incremental one rewrites a version in place. The
+    // lock is released when the file is closed, also if the process dies.
+    let lock_path = versions.join(".lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("cannot create {}", lock_path.display()))?;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()));
+            }
+        }
+    }
     state.changes.poll(&state.db).await?;
     let seq = state.changes.current();
     let data = SiteData::load(state).await?;

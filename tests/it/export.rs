@@ -330,3 +330,35 @@ fn serve_keeps_an_export_current() {
     assert_eq!(http_get(&server.addr, &format!("/{href}")).0, 200);
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exports_to_one_output_take_turns() {
+    let app = TestApp::new(backends()[0]).await;
+    fupin::demo::fill(&app.state.db).await.unwrap();
+    let out = app.dir.path().join("site");
+    let options = Options {
+        out: out.clone(),
+        incremental: true,
+        progress: false,
+    };
+    run(&app.state, &options).await.unwrap();
+    // Another export holds the output's lock: this one waits for it.
+    let lock = std::fs::File::create(app.dir.path().join(".site.versions/.lock")).unwrap();
+    lock.lock().unwrap();
+    let waiting = {
+        let (state, options) = (app.state.clone(), options.clone());
+        tokio::spawn(async move { run(&state, &options).await })
+    };
+    let waited = tokio::time::timeout(Duration::from_millis(400), async {
+        while !waiting.is_finished() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_err(), "the export did not wait for the lock");
+    drop(lock);
+    let report = waiting.await.unwrap().unwrap();
+    assert!(!report.full);
+    assert!(out.join("index.html").is_file());
+    app.finish().await;
+}
