@@ -37,6 +37,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     7 "0007_visit_changes",
     8 "0008_search_channels",
     9 "0009_expiry_index",
+    10 "0010_search_titles",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
