@@ -140,6 +140,24 @@ pub fn text_of(html: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Escapes text for HTML, XML or SVG markup (control characters, which
+/// XML does not allow, are dropped).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The first `max` characters of a text, with an ellipsis when cut.
 pub fn truncate_chars(text: &str, max: usize) -> String {
     let mut chars = text.chars();
@@ -153,6 +171,15 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn xml_text_is_escaped() {
+        assert_eq!(super::escape("http://a.test/"), "http://a.test/");
+        assert_eq!(
+            super::escape("http://a.test/?a=1&b=<2>\"'"),
+            "http://a.test/?a=1&amp;b=&lt;2&gt;&quot;&#39;"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -28,45 +28,54 @@ pub fn for_url(url: &str, data_dir: &Path) -> PathBuf {
     }
 }
 
-/// Copies every file under `from` to the same place under `to`; returns how
-/// many files were copied. A missing source folder copies nothing; the same
-/// folder on both sides copies nothing.
-pub fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<usize> {
-    if !from.is_dir() {
-        return Ok(0);
+/// The regular files under `root`, as paths relative to it (none when
+/// `root` is not a folder).
+fn files_under(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    if !root.is_dir() {
+        return Ok(files);
     }
-    if let (Ok(a), Ok(b)) = (from.canonicalize(), to.canonicalize())
-        && a == b
-    {
-        return Ok(0);
-    }
-    let mut count = 0;
-    let mut stack = vec![from.to_path_buf()];
+    let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in
             std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
         {
             let entry = entry?;
             let path = entry.path();
-            let rel = path
-                .strip_prefix(from)
-                .context("path outside the media folder")?;
-            let target = to.join(rel);
             let kind = entry.file_type()?;
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() {
-                if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("cannot create {}", parent.display()))?;
-                }
-                std::fs::copy(&path, &target)
-                    .with_context(|| format!("cannot copy {}", path.display()))?;
-                count += 1;
+                let rel = path
+                    .strip_prefix(root)
+                    .context("path outside the media folder")?;
+                files.push(rel.to_path_buf());
             }
         }
     }
-    Ok(count)
+    Ok(files)
+}
+
+/// Copies every file under `from` to the same place under `to`; returns how
+/// many files were copied. A missing source folder copies nothing; the same
+/// folder on both sides copies nothing.
+pub fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<usize> {
+    if let (Ok(a), Ok(b)) = (from.canonicalize(), to.canonicalize())
+        && a == b
+    {
+        return Ok(0);
+    }
+    let files = files_under(from)?;
+    for rel in &files {
+        let (source, target) = (from.join(rel), to.join(rel));
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::copy(&source, &target)
+            .with_context(|| format!("cannot copy {}", source.display()))?;
+    }
+    Ok(files.len())
 }
 
 /// Makes `to` hold exactly the files of `from`: a file already there with
@@ -74,65 +83,36 @@ pub fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<usize> {
 /// name and a size identify one), a new one is hard-linked or else copied,
 /// and files no longer in `from` are removed. Returns (added, removed).
 pub fn mirror_tree(from: &Path, to: &Path) -> anyhow::Result<(usize, usize)> {
-    let mut seen = std::collections::HashSet::new();
+    let wanted = files_under(from)?;
     let mut added = 0;
-    if from.is_dir() {
-        let mut stack = vec![from.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in
-                std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
-            {
-                let entry = entry?;
-                let path = entry.path();
-                let rel = path
-                    .strip_prefix(from)
-                    .context("path outside the media folder")?
-                    .to_path_buf();
-                let kind = entry.file_type()?;
-                if kind.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                if !kind.is_file() {
-                    continue;
-                }
-                let target = to.join(&rel);
-                seen.insert(rel);
-                let same = match (entry.metadata(), std::fs::metadata(&target)) {
-                    (Ok(a), Ok(b)) => a.len() == b.len(),
-                    _ => false,
-                };
-                if same {
-                    continue;
-                }
-                if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("cannot create {}", parent.display()))?;
-                }
-                let _ = std::fs::remove_file(&target);
-                if std::fs::hard_link(&path, &target).is_err() {
-                    std::fs::copy(&path, &target)
-                        .with_context(|| format!("cannot copy {}", path.display()))?;
-                }
-                added += 1;
-            }
+    for rel in &wanted {
+        let (source, target) = (from.join(rel), to.join(rel));
+        let same = match (std::fs::metadata(&source), std::fs::metadata(&target)) {
+            (Ok(a), Ok(b)) => a.len() == b.len(),
+            _ => false,
+        };
+        if same {
+            continue;
         }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let _ = std::fs::remove_file(&target);
+        if std::fs::hard_link(&source, &target).is_err() {
+            std::fs::copy(&source, &target)
+                .with_context(|| format!("cannot copy {}", source.display()))?;
+        }
+        added += 1;
     }
+    let wanted: std::collections::HashSet<PathBuf> = wanted.into_iter().collect();
     let mut removed = 0;
-    if to.is_dir() {
-        let mut stack = vec![to.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir)? {
-                let entry = entry?;
-                let path = entry.path();
-                if entry.file_type()?.is_dir() {
-                    stack.push(path);
-                } else if !seen.contains(path.strip_prefix(to)?) {
-                    std::fs::remove_file(&path)
-                        .with_context(|| format!("cannot remove {}", path.display()))?;
-                    removed += 1;
-                }
-            }
+    for rel in files_under(to)? {
+        if !wanted.contains(&rel) {
+            let path = to.join(&rel);
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+            removed += 1;
         }
     }
     Ok((added, removed))

@@ -10,6 +10,20 @@ use fupin::export::{Options, run};
 
 use crate::harness::{Server, TestApp, backends, http_get};
 
+/// Exports the site of `app` into `out`.
+async fn export(app: &TestApp, out: &Path, incremental: bool) -> fupin::export::Report {
+    run(
+        &app.state,
+        &Options {
+            out: out.to_path_buf(),
+            incremental,
+            progress: false,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 fn read(root: &Path, rel: &str) -> String {
     std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
@@ -20,16 +34,7 @@ async fn export_matches_live_pages_and_updates_incrementally() {
         let app = TestApp::new(backend).await;
         fupin::demo::fill(&app.state.db).await.unwrap();
         let out = app.dir.path().join("site");
-        let report = run(
-            &app.state,
-            &Options {
-                out: out.clone(),
-                incremental: false,
-                progress: false,
-            },
-        )
-        .await
-        .unwrap();
+        let report = export(&app, &out, false).await;
         assert!(
             report.full && report.rendered > 100,
             "{backend}: {report:?}"
@@ -85,16 +90,7 @@ async fn export_matches_live_pages_and_updates_incrementally() {
             .await
             .unwrap();
         let start = Instant::now();
-        let report = run(
-            &app.state,
-            &Options {
-                out: out.clone(),
-                incremental: true,
-                progress: false,
-            },
-        )
-        .await
-        .unwrap();
+        let report = export(&app, &out, true).await;
         let took = start.elapsed();
         assert!(
             !report.full && report.rendered < 40,
@@ -127,16 +123,7 @@ async fn export_matches_live_pages_and_updates_incrementally() {
         articles::set_status(&app.state.db, id, Status::Trashed, article.published_at)
             .await
             .unwrap();
-        let report = run(
-            &app.state,
-            &Options {
-                out: out.clone(),
-                incremental: true,
-                progress: false,
-            },
-        )
-        .await
-        .unwrap();
+        let report = export(&app, &out, true).await;
         assert!(report.removed >= 1, "{report:?}");
         assert!(!out.join(format!("a/{id}.html")).exists());
         // That export brought the version before last up to date in place
@@ -155,16 +142,7 @@ async fn export_matches_live_pages_and_updates_incrementally() {
             .execute(app.state.db.pool())
             .await
             .unwrap();
-        let report = run(
-            &app.state,
-            &Options {
-                out: out.clone(),
-                incremental: true,
-                progress: false,
-            },
-        )
-        .await
-        .unwrap();
+        let report = export(&app, &out, true).await;
         assert!(!report.full, "{report:?}");
         let now = std::fs::read_link(&out).unwrap();
         assert_ne!(now, old_version);
@@ -211,16 +189,7 @@ async fn export_matches_live_pages_and_updates_incrementally() {
             .execute(app.state.db.pool())
             .await
             .unwrap();
-        let report = run(
-            &app.state,
-            &Options {
-                out: out.clone(),
-                incremental: true,
-                progress: false,
-            },
-        )
-        .await
-        .unwrap();
+        let report = export(&app, &out, true).await;
         assert!(!report.full, "{report:?}");
         let m = articles::get(&app.state.db, moved).await.unwrap().unwrap();
         let (newer, older) = articles::around(&app.state.db, &m, 6).await.unwrap();

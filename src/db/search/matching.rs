@@ -242,10 +242,7 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
             query = query.bind(*v);
         }
         let rows = query.fetch_all(&mut *tx).await?;
-        page = rows
-            .iter()
-            .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
-            .collect::<sqlx::Result<_>>()?;
+        page = scored(&rows)?;
     }
     tx.commit().await?;
     Ok((count, page))
@@ -303,11 +300,7 @@ async fn title_first(
     if (rows.len() as i64) < want {
         return Ok(None);
     }
-    Ok(Some(
-        rows.iter()
-            .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
-            .collect::<sqlx::Result<_>>()?,
-    ))
+    Ok(Some(scored(&rows)?))
 }
 
 /// The `want` best matches as the index ranks them, without joining any
@@ -336,10 +329,14 @@ async fn best_candidates(
         .bind(expr)
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows
-        .iter()
+    Ok(scored(&rows)?)
+}
+
+/// (key, score) of rows that select `doc_key` and `score`.
+fn scored(rows: &[AnyRow]) -> sqlx::Result<Vec<(i64, f64)>> {
+    rows.iter()
         .map(|r| Ok((r.try_get("doc_key")?, r.try_get("score")?)))
-        .collect::<sqlx::Result<_>>()?)
+        .collect()
 }
 
 /// Best match first: the index ranked on its own (no join per match), and

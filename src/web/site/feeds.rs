@@ -136,6 +136,8 @@ const SITEMAP_LIMIT: i64 = 50_000;
 /// addresses, and a template loop over them took most of a re-export.
 pub async fn render_sitemap(state: &AppState) -> AppResult<String> {
     use std::fmt::Write;
+
+    use crate::html::escape;
     let data = SiteData::load(state).await?;
     let base = state.config.base_url.trim_end_matches('/');
     let mut locs: Vec<String> = vec![format!("{base}/")];
@@ -159,10 +161,10 @@ pub async fn render_sitemap(state: &AppState) -> AppResult<String> {
          <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for loc in &locs {
-        let _ = writeln!(out, "<url><loc>{}</loc></url>", xml_escape(loc));
+        let _ = writeln!(out, "<url><loc>{}</loc></url>", escape(loc));
     }
     // Articles of one day share its date text.
-    let base = xml_escape(base);
+    let base = escape(base);
     let mut day: Option<(i64, String)> = None;
     for (id, updated_at) in articles {
         let key = updated_at.div_euclid(3600);
@@ -185,25 +187,6 @@ pub async fn render_sitemap(state: &AppState) -> AppResult<String> {
     Ok(out)
 }
 
-/// Escapes text for an XML element.
-fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
     Ok(xml(
         render_sitemap(&state).await?,
@@ -223,16 +206,4 @@ async fn robots(State(state): State<AppState>) -> Response {
         robots_txt(&state),
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn xml_text_is_escaped() {
-        assert_eq!(super::xml_escape("http://a.test/"), "http://a.test/");
-        assert_eq!(
-            super::xml_escape("http://a.test/?a=1&b=<2>\"'"),
-            "http://a.test/?a=1&amp;b=&lt;2&gt;&quot;&#39;"
-        );
-    }
 }
