@@ -140,6 +140,23 @@ impl Templates {
     pub fn render<T: Serialize>(&self, name: &str, ctx: &T) -> Result<String, minijinja::Error> {
         self.env.get_template(name)?.render(Value::from(Serde(ctx)))
     }
+
+    /// Renders a public page: the layout's fields and the page's own side
+    /// by side. Each part is converted on its own and the two are looked up
+    /// in turn (the page's first), instead of one flattened map: flattening
+    /// buffers every field through serde's intermediate form and makes each
+    /// lookup compare values.
+    pub fn render_page<T: Serialize>(
+        &self,
+        name: &str,
+        ctx: &crate::web::site::layout::PageCtx<'_, T>,
+    ) -> Result<String, minijinja::Error> {
+        let page = Value::from(Serde(&ctx.page));
+        let layout = Value::from(Serde(ctx.layout));
+        self.env
+            .get_template(name)?
+            .render(minijinja::context! { ..page, ..layout })
+    }
 }
 
 #[cfg(test)]

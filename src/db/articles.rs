@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use serde::Serialize;
 
-use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::reader::{Arg, Fields, read};
 use super::{Db, now};
 
 /// The workflow state of an article.
@@ -131,54 +131,48 @@ const VISIBLE: &str =
 /// time comparison and walk the partial indexes in display order.
 const LISTED: &str = "status = 'published'";
 
-fn flag(row: &AnyRow, col: &str) -> sqlx::Result<bool> {
-    Ok(row.try_get::<i64, _>(col)? != 0)
-}
-
-pub(crate) fn full_from_row(row: &AnyRow) -> sqlx::Result<Article> {
+pub(crate) fn full_from_row(row: &dyn Fields) -> sqlx::Result<Article> {
     Ok(Article {
-        id: row.try_get("id")?,
-        channel_id: row.try_get("channel_id")?,
-        title: row.try_get("title")?,
-        subtitle: row.try_get("subtitle")?,
-        source: row.try_get("source")?,
-        author: row.try_get("author")?,
-        editor: row.try_get("editor")?,
-        summary: row.try_get("summary")?,
-        body_html: row.try_get("body_html")?,
-        cover: row.try_get("cover")?,
-        is_pinned: flag(row, "is_pinned")?,
-        is_recommended: flag(row, "is_recommended")?,
-        is_headline: flag(row, "is_headline")?,
-        hits: row.try_get("hits")?,
-        status: Status::parse(&row.try_get::<String, _>("status")?),
-        published_at: row.try_get("published_at")?,
-        unpublish_at: row.try_get("unpublish_at")?,
-        original_url: row.try_get("original_url")?,
-        updated_at: row.try_get("updated_at")?,
+        id: row.int("id")?,
+        channel_id: row.int("channel_id")?,
+        title: row.text("title")?,
+        subtitle: row.text("subtitle")?,
+        source: row.text("source")?,
+        author: row.text("author")?,
+        editor: row.text("editor")?,
+        summary: row.text("summary")?,
+        body_html: row.text("body_html")?,
+        cover: row.text("cover")?,
+        is_pinned: row.flag("is_pinned")?,
+        is_recommended: row.flag("is_recommended")?,
+        is_headline: row.flag("is_headline")?,
+        hits: row.int("hits")?,
+        status: Status::parse(&row.text("status")?),
+        published_at: row.int("published_at")?,
+        unpublish_at: row.opt_int("unpublish_at")?,
+        original_url: row.opt_text("original_url")?,
+        updated_at: row.int("updated_at")?,
     })
 }
 
-fn summary_from_row(row: &AnyRow) -> sqlx::Result<ArticleSummary> {
+fn summary_from_row(row: &dyn Fields) -> sqlx::Result<ArticleSummary> {
     Ok(ArticleSummary {
-        id: row.try_get("id")?,
-        channel_id: row.try_get("channel_id")?,
-        title: row.try_get("title")?,
-        summary: row.try_get("summary")?,
-        cover: row.try_get("cover")?,
-        is_pinned: flag(row, "is_pinned")?,
-        is_recommended: flag(row, "is_recommended")?,
-        is_headline: flag(row, "is_headline")?,
-        published_at: row.try_get("published_at")?,
-        updated_at: row.try_get("updated_at")?,
+        id: row.int("id")?,
+        channel_id: row.int("channel_id")?,
+        title: row.text("title")?,
+        summary: row.text("summary")?,
+        cover: row.text("cover")?,
+        is_pinned: row.flag("is_pinned")?,
+        is_recommended: row.flag("is_recommended")?,
+        is_headline: row.flag("is_headline")?,
+        published_at: row.int("published_at")?,
+        updated_at: row.int("updated_at")?,
     })
 }
 
-fn summaries(rows: Vec<AnyRow>) -> anyhow::Result<Vec<ArticleSummary>> {
-    Ok(rows
-        .iter()
-        .map(summary_from_row)
-        .collect::<sqlx::Result<_>>()?)
+/// The channel ids of a list as bound values.
+fn ints(ids: &[i64]) -> Vec<Arg<'static>> {
+    ids.iter().map(|id| Arg::Int(*id)).collect()
 }
 
 /// `$2, $3, …` for an `IN` list whose binds start after `first - 1` others.
@@ -196,18 +190,14 @@ pub async fn get(db: &Db, id: i64) -> anyhow::Result<Option<Article>> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(full_from_row).transpose()?)
+    Ok(row.as_ref().map(|r| full_from_row(r)).transpose()?)
 }
 
 /// One article if the public may see it now.
 pub async fn get_visible(db: &Db, id: i64) -> anyhow::Result<Option<Article>> {
     let sql = format!("SELECT {FULL} FROM articles WHERE id = $2 AND {VISIBLE}");
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .bind(now())
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.as_ref().map(full_from_row).transpose()?)
+    let rows = read(db, &sql, &[Arg::Int(now()), Arg::Int(id)], full_from_row).await?;
+    Ok(rows.into_iter().next())
 }
 
 /// Index hints for SQLite: its planner, without statistics, takes the back
@@ -243,12 +233,7 @@ pub async fn list_in_channels(
         placeholders(1, n),
         super::limit_offset(limit, offset)
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for id in channel_ids {
-        query = query.bind(*id);
-    }
-    let rows = query.fetch_all(db.pool()).await?;
-    summaries(rows)
+    read(db, &sql, &ints(channel_ids), summary_from_row).await
 }
 
 /// The first `limit` articles of each group of channels, as
@@ -276,14 +261,14 @@ pub async fn first_in_each(
     if parts.is_empty() {
         return Ok(out);
     }
-    let mut query = sqlx::query(AssertSqlSafe(parts.join(" UNION ALL ")));
-    for id in groups.iter().flatten() {
-        query = query.bind(*id);
-    }
-    for row in query.fetch_all(db.pool()).await? {
-        let k: i64 = row.try_get("k")?;
+    let ids: Vec<i64> = groups.iter().flatten().copied().collect();
+    let rows = read(db, &parts.join(" UNION ALL "), &ints(&ids), |row| {
+        Ok((row.int("k")?, summary_from_row(row)?))
+    })
+    .await?;
+    for (k, summary) in rows {
         if let Some(list) = usize::try_from(k).ok().and_then(|k| out.get_mut(k)) {
-            list.push(summary_from_row(&row)?);
+            list.push(summary);
         }
     }
     for list in &mut out {
@@ -303,11 +288,8 @@ pub async fn count_in_channels(db: &Db, channel_ids: &[i64]) -> anyhow::Result<i
         hint(db, "articles_channel_time"),
         placeholders(1, channel_ids.len())
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for id in channel_ids {
-        query = query.bind(*id);
-    }
-    Ok(query.fetch_one(db.pool()).await?.try_get("n")?)
+    let n = read(db, &sql, &ints(channel_ids), |row| row.int("n")).await?;
+    Ok(n.into_iter().next().unwrap_or(0))
 }
 
 /// Which flag a home-page listing selects on.
@@ -333,8 +315,7 @@ pub async fn latest(db: &Db, flag: Flag, limit: i64) -> anyhow::Result<Vec<Artic
         "SELECT {SUMMARY} FROM articles {hint} WHERE {LISTED} {cond} ORDER BY published_at DESC, id DESC {}",
         super::limit_offset(limit, 0)
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
-    summaries(rows)
+    read(db, &sql, &[], summary_from_row).await
 }
 
 /// The listed articles of the same channel nearest in time to `article`:
@@ -362,16 +343,18 @@ pub async fn around(
         side(">", "ASC", 1, &lim),
         side("<", "DESC", 0, &lim)
     );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(article.channel_id)
-        .bind(article.published_at)
-        .bind(article.id)
-        .fetch_all(db.pool())
-        .await?;
+    let args = [
+        Arg::Int(article.channel_id),
+        Arg::Int(article.published_at),
+        Arg::Int(article.id),
+    ];
+    let rows = read(db, &sql, &args, |row| {
+        Ok((row.int("side")?, summary_from_row(row)?))
+    })
+    .await?;
     let (mut newer, mut older) = (Vec::new(), Vec::new());
-    for row in &rows {
-        let summary = summary_from_row(row)?;
-        if row.try_get::<i64, _>("side")? == 1 {
+    for (side, summary) in rows {
+        if side == 1 {
             newer.push(summary);
         } else {
             older.push(summary);
@@ -792,6 +775,6 @@ pub async fn listed_in_channel(db: &Db, channel_id: i64) -> anyhow::Result<Vec<A
         .await?;
     Ok(rows
         .iter()
-        .map(full_from_row)
+        .map(|r| full_from_row(r))
         .collect::<sqlx::Result<_>>()?)
 }

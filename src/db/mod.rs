@@ -19,6 +19,7 @@ pub mod login_attempts;
 pub mod media;
 mod migrate;
 pub mod pages;
+pub mod reader;
 pub mod revisions;
 pub mod search;
 pub mod seed;
@@ -72,6 +73,8 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Synchronous reads of a SQLite file, for the hottest public page.
+    reader: Option<std::sync::Arc<reader::Reader>>,
 }
 
 /// The SQLite URL of the database file inside a data directory.
@@ -133,7 +136,13 @@ impl Db {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open the database {}", redact(url)))?;
-        Ok(Db { pool, backend })
+        let reader = crate::media_dir::sqlite_file(url)
+            .map(|path| std::sync::Arc::new(reader::Reader::new(&path)));
+        Ok(Db {
+            pool,
+            backend,
+            reader,
+        })
     }
 
     /// Opens the SQLite database of a data directory, creating the directory.
@@ -146,6 +155,12 @@ impl Db {
     /// The backend this handle talks to.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The synchronous reader of a SQLite file (none for PostgreSQL or a
+    /// database in memory).
+    pub(crate) fn reader(&self) -> Option<&reader::Reader> {
+        self.reader.as_deref()
     }
 
     /// The underlying pool, for the modules of this layer.

@@ -170,7 +170,7 @@ pub fn render_article_view(
         rss_url: channel.as_ref().map(|c| format!("/c/{}/rss.xml", c.slug)),
     };
     let layout = layout::build(state, data, meta, font);
-    Ok(state.templates.render(
+    Ok(state.templates.render_page(
         "site/article.html",
         &PageCtx {
             layout: &layout,

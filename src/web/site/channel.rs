@@ -149,7 +149,7 @@ pub fn render_channel_view(
         og: None,
     };
     let layout = layout::build(state, data, meta, font);
-    Ok(state.templates.render(
+    Ok(state.templates.render_page(
         "site/channel.html",
         &PageCtx {
             layout: &layout,

@@ -84,7 +84,7 @@ pub async fn render_home(state: &AppState, font: &'static str) -> AppResult<Stri
     let mut layout = layout::build(state, &data, meta, font);
     // The home page's title is 站点名 - 主办单位, as on the old site.
     layout.page_title = format!("{} - {}", data.settings.name, data.settings.owner);
-    Ok(state.templates.render(
+    Ok(state.templates.render_page(
         "site/home.html",
         &PageCtx {
             layout: &layout,

@@ -239,8 +239,10 @@ pub fn today_line(unix: i64) -> String {
 
 /// `2013-09-02` for a Unix time, in Asia/Shanghai.
 pub fn date(unix: i64) -> String {
+    // Written out: `format("%Y-%m-%d")` parses its pattern at every call,
+    // and lists show dozens of dates per page.
     match Shanghai.timestamp_opt(unix, 0).single() {
-        Some(t) => t.format("%Y-%m-%d").to_string(),
+        Some(t) => format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()),
         None => String::new(),
     }
 }

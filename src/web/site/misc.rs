@@ -68,7 +68,7 @@ pub async fn render_page(
         ..PageMeta::default()
     };
     let layout = layout::build(state, &data, meta, font);
-    Ok(Some(state.templates.render(
+    Ok(Some(state.templates.render_page(
         "site/page.html",
         &PageCtx {
             layout: &layout,
@@ -154,7 +154,7 @@ pub async fn render_map(state: &AppState, font: &'static str) -> AppResult<Strin
         ..PageMeta::default()
     };
     let layout = layout::build(state, &data, meta, font);
-    Ok(state.templates.render(
+    Ok(state.templates.render_page(
         "site/map.html",
         &PageCtx {
             layout: &layout,
@@ -202,7 +202,7 @@ pub async fn render_contact(state: &AppState, font: &'static str) -> AppResult<S
         ..PageMeta::default()
     };
     let layout = layout::build(state, &data, meta, font);
-    Ok(state.templates.render(
+    Ok(state.templates.render_page(
         "site/contact.html",
         &PageCtx {
             layout: &layout,
@@ -301,7 +301,7 @@ pub async fn error_page(
         heading: page.heading.to_string(),
         message: page.message.clone(),
     };
-    Ok(state.templates.render(
+    Ok(state.templates.render_page(
         "site/error.html",
         &PageCtx {
             layout: &layout,

@@ -248,7 +248,7 @@ async fn show_search(
     };
     let mut layout = layout::build(&state, &data, meta, layout::font_size_of(&headers));
     layout.search_query = params.q.chars().take(200).collect();
-    Ok(Html(state.templates.render(
+    Ok(Html(state.templates.render_page(
         "site/search.html",
         &PageCtx {
             layout: &layout,

@@ -1,0 +1,290 @@
+//! Synchronous reads of the SQLite file for the article page.
+//!
+//! sqlx runs each SQLite connection on a thread of its own and hands every
+//! statement and every row across channels; for the two point queries of an
+//! article page that traffic (thread wake-ups, a copy of every value, the
+//! `Any` row conversion) cost several times the queries themselves. This
+//! reader holds a few plain connections to the same file and runs those
+//! queries in the calling task: an indexed lookup takes microseconds, less
+//! than one hop to another thread. Connections are opened on first use,
+//! marked `query_only`, and see every commit at once (WAL: each statement
+//! reads the latest committed state). Writes never come here.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::Context;
+use rusqlite::{Connection, OpenFlags, Row};
+
+/// Connections kept open between requests (more are opened under load and
+/// closed when returned to a full shelf).
+const KEEP: usize = 4;
+
+/// The reader of one SQLite file.
+#[derive(Debug)]
+pub struct Reader {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Reader {
+    /// A reader of the SQLite file at `path`; nothing is opened yet.
+    pub fn new(path: &Path) -> Reader {
+        Reader {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn connect(&self) -> anyhow::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open {}", self.path.display()))?;
+        conn.execute_batch(
+            "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; \
+             PRAGMA mmap_size = 134217728; PRAGMA cache_size = -8192;",
+        )?;
+        Ok(conn)
+    }
+
+    /// Runs `f` on an idle connection (opening one if none is idle).
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match taken {
+            Some(c) => c,
+            None => self.connect()?,
+        };
+        let out = f(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < KEEP {
+            idle.push(conn);
+        }
+        drop(idle);
+        out
+    }
+}
+
+/// One value bound to a `$n` placeholder of a read.
+#[derive(Debug, Clone, Copy)]
+pub enum Arg<'a> {
+    /// An integer (ids, times, flags).
+    Int(i64),
+    /// A text.
+    Text(&'a str),
+}
+
+/// The columns of one result row, by name, whichever driver read it: the
+/// row mappings of this layer are written once against this.
+pub trait Fields {
+    /// An integer column.
+    fn int(&self, name: &str) -> sqlx::Result<i64>;
+    /// A nullable integer column.
+    fn opt_int(&self, name: &str) -> sqlx::Result<Option<i64>>;
+    /// A text column.
+    fn text(&self, name: &str) -> sqlx::Result<String>;
+    /// A nullable text column.
+    fn opt_text(&self, name: &str) -> sqlx::Result<Option<String>>;
+    /// A 0/1 column as a flag.
+    fn flag(&self, name: &str) -> sqlx::Result<bool> {
+        Ok(self.int(name)? != 0)
+    }
+}
+
+impl Fields for sqlx::any::AnyRow {
+    fn int(&self, name: &str) -> sqlx::Result<i64> {
+        sqlx::Row::try_get(self, name)
+    }
+    fn opt_int(&self, name: &str) -> sqlx::Result<Option<i64>> {
+        sqlx::Row::try_get(self, name)
+    }
+    fn text(&self, name: &str) -> sqlx::Result<String> {
+        sqlx::Row::try_get(self, name)
+    }
+    fn opt_text(&self, name: &str) -> sqlx::Result<Option<String>> {
+        sqlx::Row::try_get(self, name)
+    }
+}
+
+/// A row of the synchronous reader with its statement's column names:
+/// found by exact comparison (rusqlite's own lookup by name compares each
+/// column without regard to case, a tenth of a home page's time).
+struct SqliteRow<'r, 's> {
+    row: &'r Row<'s>,
+    names: &'r [String],
+}
+
+impl SqliteRow<'_, '_> {
+    fn get<T: rusqlite::types::FromSql>(&self, name: &str) -> sqlx::Result<T> {
+        let at = self
+            .names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| sqlx::Error::ColumnNotFound(name.to_string()))?;
+        self.row
+            .get(at)
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+}
+
+impl Fields for SqliteRow<'_, '_> {
+    fn int(&self, name: &str) -> sqlx::Result<i64> {
+        self.get(name)
+    }
+    fn opt_int(&self, name: &str) -> sqlx::Result<Option<i64>> {
+        self.get(name)
+    }
+    fn text(&self, name: &str) -> sqlx::Result<String> {
+        self.get(name)
+    }
+    fn opt_text(&self, name: &str) -> sqlx::Result<Option<String>> {
+        self.get(name)
+    }
+}
+
+impl Reader {
+    /// Runs one read and maps each row.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        map: &dyn Fn(&dyn Fields) -> sqlx::Result<T>,
+    ) -> anyhow::Result<Vec<T>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            for (i, arg) in args.iter().enumerate() {
+                // By name: a named parameter's position is that of its first
+                // use in the text, so binding by position would mix up
+                // `WHERE id = $2 AND t <= $1`. One the text does not use is
+                // not bound.
+                let Some(at) = stmt.parameter_index(&format!("${}", i + 1))? else {
+                    continue;
+                };
+                match arg {
+                    Arg::Int(v) => stmt.raw_bind_parameter(at, v)?,
+                    Arg::Text(v) => stmt.raw_bind_parameter(at, v)?,
+                }
+            }
+            let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+            let mut rows = stmt.raw_query();
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(map(&SqliteRow { row, names: &names })?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Runs one read on whichever backend `db` has: the synchronous reader on
+/// SQLite, the pool otherwise. `sql` uses `$1`, `$2`, … for `args` in order.
+pub async fn read<T>(
+    db: &super::Db,
+    sql: &str,
+    args: &[Arg<'_>],
+    map: impl Fn(&dyn Fields) -> sqlx::Result<T>,
+) -> anyhow::Result<Vec<T>> {
+    if let Some(reader) = db.reader() {
+        return reader.rows(sql, args, &map);
+    }
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for arg in args {
+        query = match *arg {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+        };
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    Ok(rows
+        .iter()
+        .map(|row| map(row))
+        .collect::<sqlx::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (tempfile::TempDir, Reader) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, name TEXT, note TEXT);
+             INSERT INTO t VALUES (1, 10, 'a', NULL), (2, 20, 'b', 'x'), (3, 30, 'c', NULL);",
+        )
+        .unwrap();
+        let reader = Reader::new(&path);
+        (dir, reader)
+    }
+
+    #[test]
+    fn placeholders_bind_by_number_whatever_their_order_in_the_text() {
+        let (_dir, reader) = sample();
+        // `$2` comes first in the text: bound by position it would take 25.
+        let rows = reader
+            .rows(
+                "SELECT id, name FROM t WHERE id <> $2 AND at < $1 ORDER BY id",
+                &[Arg::Int(25), Arg::Int(1)],
+                &|row| Ok((row.int("id")?, row.text("name")?)),
+            )
+            .unwrap();
+        assert_eq!(rows, vec![(2, "b".to_string())]);
+        let rows = reader
+            .rows(
+                "SELECT id FROM t WHERE name = $1",
+                &[Arg::Text("c")],
+                &|row| row.int("id"),
+            )
+            .unwrap();
+        assert_eq!(rows, vec![3]);
+    }
+
+    #[test]
+    fn columns_are_found_by_name_with_nulls_and_errors() {
+        let (_dir, reader) = sample();
+        let rows = reader
+            .rows(
+                "SELECT note, at AS when_at, id FROM t ORDER BY id",
+                &[],
+                &|row| {
+                    Ok((
+                        row.opt_text("note")?,
+                        row.opt_int("when_at")?,
+                        row.flag("id")?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (None, Some(10), true),
+                (Some("x".into()), Some(20), true),
+                (None, Some(30), true)
+            ]
+        );
+        let missing = reader.rows("SELECT id FROM t", &[], &|row| row.int("nope"));
+        assert!(missing.is_err());
+        let wrong_type = reader.rows("SELECT name FROM t", &[], &|row| row.int("name"));
+        assert!(wrong_type.is_err());
+    }
+
+    #[test]
+    fn connections_are_reused_and_see_later_commits() {
+        let (dir, reader) = sample();
+        let count = || reader.rows("SELECT COUNT(*) AS n FROM t", &[], &|r| r.int("n"));
+        assert_eq!(count().unwrap(), vec![3]);
+        let writer = Connection::open(dir.path().join("t.db")).unwrap();
+        writer
+            .execute("INSERT INTO t VALUES (4, 40, 'd', NULL)", [])
+            .unwrap();
+        assert_eq!(count().unwrap(), vec![4]);
+        assert_eq!(reader.idle.lock().unwrap().len(), 1);
+        // Reads only: a write through the reader is refused.
+        let write = reader.rows("DELETE FROM t RETURNING id", &[], &|r| r.int("id"));
+        assert!(write.is_err());
+        assert_eq!(count().unwrap(), vec![4]);
+    }
+}
