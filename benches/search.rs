@@ -216,23 +216,32 @@ async fn fill(db_url: &str, dict: &Dict, n: u64, channels: &[i64]) -> anyhow::Re
     Ok(start.elapsed())
 }
 
-async fn bench_ours(label: &str, db: &Db, db_url: &str, dict: &Dict, n: u64) -> anyhow::Result<()> {
+async fn bench_ours(
+    label: &str,
+    db: &Db,
+    db_url: &str,
+    dict: &Dict,
+    n: u64,
+    reuse: bool,
+) -> anyhow::Result<()> {
     let (channels, filter_root) = bench_channels(db).await?;
-    let took = fill(db_url, dict, n, &channels).await?;
-    println!(
-        "[{label}] wrote {n} articles in {:.1} s",
-        took.as_secs_f64()
-    );
-    let start = Instant::now();
-    let done = search::reindex(db, false).await?;
-    let build = start.elapsed();
-    let size = store::index_size(db).await?.unwrap_or(0);
-    println!(
-        "[{label}] full index build: {done} documents in {:.1} s ({:.0} docs/s); index size {:.1} MB",
-        build.as_secs_f64(),
-        done as f64 / build.as_secs_f64(),
-        size as f64 / 1_048_576.0
-    );
+    if !reuse {
+        let took = fill(db_url, dict, n, &channels).await?;
+        println!(
+            "[{label}] wrote {n} articles in {:.1} s",
+            took.as_secs_f64()
+        );
+        let start = Instant::now();
+        let done = search::reindex(db, false).await?;
+        let build = start.elapsed();
+        let size = store::index_size(db).await?.unwrap_or(0);
+        println!(
+            "[{label}] full index build: {done} documents in {:.1} s ({:.0} docs/s); index size {:.1} MB",
+            build.as_secs_f64(),
+            done as f64 / build.as_secs_f64(),
+            size as f64 / 1_048_576.0
+        );
+    }
     for (set, queries, with_channel) in query_sets(dict, n) {
         let mut api = Vec::new();
         let mut raw = Vec::new();
@@ -569,17 +578,28 @@ fn main() -> anyhow::Result<()> {
         precision_table().await?;
         if !args.iter().any(|a| a == "--no-sqlite") {
             let db = open_db(&config).await?;
-            bench_ours("sqlite jieba", &db, &config.database_url, &dict, n).await?;
+            bench_ours("sqlite jieba", &db, &config.database_url, &dict, n, false).await?;
             db.close().await;
             if !args.iter().any(|a| a == "--no-trigram") {
                 bench_trigram(dir.path(), &dict, n).await?;
             }
         }
         if let Some(admin) = pg {
-            let name = format!("fupin_bench_{}", std::process::id());
+            // `--pg-db NAME` measures the queries again on a database an
+            // earlier `--keep` run left (no fill, no build).
+            let reuse = args
+                .iter()
+                .position(|a| a == "--pg-db")
+                .and_then(|i| args.get(i + 1))
+                .cloned();
+            let name = reuse
+                .clone()
+                .unwrap_or_else(|| format!("fupin_bench_{}", std::process::id()));
             let mut conn = AnyConnection::connect(&admin).await?;
-            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await?;
+            if reuse.is_none() {
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await?;
+            }
             let mut url = url::Url::parse(&admin)?;
             url.set_path(&format!("/{name}"));
             let config = Config::load(Overrides {
@@ -589,9 +609,17 @@ fn main() -> anyhow::Result<()> {
             })?;
             let db = open_db(&config).await?;
             assert_eq!(db.backend(), Backend::Postgres);
-            let result = bench_ours("postgres jieba", &db, &config.database_url, &dict, n).await;
+            let result = bench_ours(
+                "postgres jieba",
+                &db,
+                &config.database_url,
+                &dict,
+                n,
+                reuse.is_some(),
+            )
+            .await;
             db.close().await;
-            if args.iter().any(|a| a == "--keep") {
+            if args.iter().any(|a| a == "--keep") || reuse.is_some() {
                 println!("kept database {name}");
             } else {
                 conn.execute(sqlx::AssertSqlSafe(format!(

@@ -410,13 +410,37 @@ pub async fn enqueue_all(db: &Db) -> anyhow::Result<i64> {
 }
 
 /// Refreshes the planner's statistics after a rebuild (PostgreSQL plans
-/// the joins of a search from them).
+/// the joins of a search from them, and estimates common words' counts
+/// from them) and merges the GIN indexes' pending entries.
 pub async fn analyze(db: &Db) -> anyhow::Result<()> {
-    let sql = match db.backend() {
-        Backend::Sqlite => "PRAGMA optimize",
-        Backend::Postgres => "ANALYZE search_index, articles",
-    };
-    sqlx::query(sql).execute(db.pool()).await?;
+    match db.backend() {
+        Backend::Sqlite => {
+            sqlx::query("PRAGMA optimize").execute(db.pool()).await?;
+        }
+        Backend::Postgres => {
+            sqlx::query("ANALYZE search_index, articles")
+                .execute(db.pool())
+                .await?;
+            merge_pending(db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, moves the entries written since the last call into the
+/// main structure of the two GIN indexes. Writes go to an unsorted pending
+/// list first (fast updates), which every search must then read whole
+/// until autovacuum gets to it: after 100k documents, 365 pages of it made
+/// one common word's title lookup 5.4 ms instead of 0.2. The indexer calls
+/// this after each drain, so the list stays short; a no-op on SQLite.
+pub async fn merge_pending(db: &Db) -> anyhow::Result<()> {
+    if db.backend() == Backend::Postgres {
+        sqlx::query(
+            "SELECT gin_clean_pending_list('search_index_terms'::regclass)              + gin_clean_pending_list('search_index_title_terms'::regclass) AS n",
+        )
+        .fetch_one(db.pool())
+        .await?;
+    }
     Ok(())
 }
 

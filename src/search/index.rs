@@ -95,6 +95,9 @@ pub async fn drain(db: &Db) -> anyhow::Result<usize> {
     loop {
         let n = drain_batch(db, BATCH).await?;
         if n == 0 {
+            if total > 0 {
+                search::merge_pending(db).await?;
+            }
             return Ok(total);
         }
         total += n;

@@ -215,7 +215,11 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     }
     let need = (q.offset + q.limit).max(0);
     let want = (need * 4).max(200);
-    let count = count_matches(&mut tx, db.backend(), q, &expr, cap).await?;
+    let count = if surely_over(&mut tx, db.backend(), q, &expr, cap).await? {
+        cap
+    } else {
+        count_matches(&mut tx, db.backend(), q, &expr, cap).await?
+    };
     let mut page = Vec::new();
     if q.offset < count && q.order == Order::Relevance {
         let candidates = match title_first(&mut tx, db.backend(), q, &expr, want).await? {
@@ -246,6 +250,48 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     }
     tx.commit().await?;
     Ok((count, page))
+}
+
+/// How many documents the planner's statistics say match, at least, for
+/// a common word to be counted as "more than `cap`" without reading its
+/// matches: the estimate may err, and up to two thirds of them may be
+/// drafts or otherwise hidden.
+const SURE_FACTOR: f64 = 3.0;
+
+/// On PostgreSQL, whether the statistics ANALYZE keeps of the indexed
+/// words (the most common ones and their frequencies) put the matches far
+/// above `cap`. Counting a common word reads its whole GIN posting list
+/// (5 ms for 23,521 documents at 100k) and joins a thousand rows; the
+/// estimate is one plan. Only without a date range (the date is not in the
+/// index, so the statistics cannot see it).
+async fn surely_over(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    q: &MatchQuery<'_>,
+    expr: &str,
+    cap: i64,
+) -> anyhow::Result<bool> {
+    if backend != Backend::Postgres || q.from.is_some() || q.to.is_some() {
+        return Ok(false);
+    }
+    let plan = sqlx::query("EXPLAIN SELECT 1 FROM search_index WHERE terms @@ $1::tsquery")
+        .bind(expr)
+        .fetch_all(&mut *conn)
+        .await?;
+    let Some(first) = plan.first() else {
+        return Ok(false);
+    };
+    let line: String = first.try_get(0)?;
+    Ok(estimated_rows(&line).is_some_and(|rows| rows >= cap as f64 * SURE_FACTOR))
+}
+
+/// The `rows=` estimate of a plan line of `EXPLAIN`'s text output.
+fn estimated_rows(line: &str) -> Option<f64> {
+    let rest = &line[line.find(" rows=")? + 6..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
 }
 
 /// Counts the allowed matches, no further than `cap`.
@@ -508,6 +554,21 @@ pub async fn hit_rows(db: &Db, keys: &[i64]) -> anyhow::Result<Vec<HitRow>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_estimates_are_read() {
+        assert_eq!(
+            estimated_rows(
+                "Bitmap Heap Scan on search_index  (cost=895.91..26067.49 rows=23731 width=4)"
+            ),
+            Some(23731.0)
+        );
+        assert_eq!(
+            estimated_rows("Result  (cost=0.00..0.01 rows=1 width=4)"),
+            Some(1.0)
+        );
+        assert_eq!(estimated_rows("no estimate here"), None);
+    }
 
     #[test]
     fn match_expressions_quote_every_term() {
