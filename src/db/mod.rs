@@ -181,6 +181,9 @@ impl Db {
 
     /// Closes every connection (used at shutdown so SQLite checkpoints).
     pub async fn close(&self) {
+        if let Some(reader) = &self.reader {
+            reader.close();
+        }
         self.pool.close().await;
     }
 }

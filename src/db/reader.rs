@@ -36,6 +36,12 @@ impl Reader {
         }
     }
 
+    /// Closes the idle connections (at shutdown, so that the last
+    /// connection to close can checkpoint the WAL into the file).
+    pub fn close(&self) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     fn connect(&self) -> anyhow::Result<Connection> {
         let conn = Connection::open_with_flags(
             &self.path,
