@@ -421,7 +421,9 @@ pub async fn analyze(db: &Db) -> anyhow::Result<()> {
             sqlx::query("ANALYZE search_index, articles")
                 .execute(db.pool())
                 .await?;
-            merge_pending(db).await?;
+            if let Err(e) = merge_pending(db).await {
+                tracing::warn!(error = format!("{e:#}"), "GIN pending entries not merged");
+            }
         }
     }
     Ok(())

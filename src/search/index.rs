@@ -95,8 +95,13 @@ pub async fn drain(db: &Db) -> anyhow::Result<usize> {
     loop {
         let n = drain_batch(db, BATCH).await?;
         if n == 0 {
-            if total > 0 {
-                search::merge_pending(db).await?;
+            // The documents are indexed either way: a failure here (say, a
+            // role that does not own the index) only leaves the entries to
+            // autovacuum.
+            if total > 0
+                && let Err(e) = search::merge_pending(db).await
+            {
+                tracing::warn!(error = format!("{e:#}"), "GIN pending entries not merged");
             }
             return Ok(total);
         }
