@@ -96,6 +96,7 @@ impl IntoResponse for AppError {
 /// Whether an error comes from a database that cannot be reached (as
 /// opposed to a bug): the reader gets 503 and the server keeps retrying.
 fn database_unreachable(e: &anyhow::Error) -> bool {
+    use rusqlite::ErrorCode;
     e.chain().any(|cause| {
         matches!(
             cause.downcast_ref::<sqlx::Error>(),
@@ -105,9 +106,37 @@ fn database_unreachable(e: &anyhow::Error) -> bool {
                     | sqlx::Error::PoolClosed
                     | sqlx::Error::Tls(_)
             )
+        ) || matches!(
+            // The public pages' SQLite reader (`db::reader`).
+            cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _)) if matches!(
+                f.code,
+                ErrorCode::CannotOpen
+                    | ErrorCode::SystemIoFailure
+                    | ErrorCode::DatabaseBusy
+                    | ErrorCode::DatabaseLocked
+                    | ErrorCode::NotADatabase
+            )
         )
     })
 }
 
 /// The result type of handlers.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_sqlite_file_is_unreachable_not_a_bug() {
+        let dir = tempfile::tempdir().unwrap();
+        let reader = crate::db::reader::Reader::new(&dir.path().join("missing/x.db"));
+        let err = reader
+            .rows_for_test("SELECT 1 AS n")
+            .expect_err("no such file");
+        assert!(database_unreachable(&err), "{err:#}");
+        let bug = anyhow::anyhow!(sqlx::Error::ColumnNotFound("n".into()));
+        assert!(!database_unreachable(&bug));
+    }
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use sqlx::{AssertSqlSafe, Row};
 
-use super::reader::{Arg, Fields, read};
+use super::reader::{Arg, Fields, read, read_in_pool};
 use super::{Db, now};
 
 /// The workflow state of an article.
@@ -170,6 +170,10 @@ fn summary_from_row(row: &dyn Fields) -> sqlx::Result<ArticleSummary> {
     })
 }
 
+/// Rows past which a list is read through the pool, not in the calling
+/// task (see [`super::reader`]).
+const LONG_READ: i64 = 5_000;
+
 /// The channel ids of a list as bound values.
 fn ints(ids: &[i64]) -> Vec<Arg<'static>> {
     ids.iter().map(|id| Arg::Int(*id)).collect()
@@ -233,7 +237,13 @@ pub async fn list_in_channels(
         placeholders(1, n),
         super::limit_offset(limit, offset)
     );
-    read(db, &sql, &ints(channel_ids), summary_from_row).await
+    // A page of a list runs in the calling task; a whole channel (the
+    // export) goes through the pool.
+    if limit.saturating_add(offset) > LONG_READ {
+        read_in_pool(db, &sql, &ints(channel_ids), summary_from_row).await
+    } else {
+        read(db, &sql, &ints(channel_ids), summary_from_row).await
+    }
 }
 
 /// The first `limit` articles of each group of channels, as

@@ -73,7 +73,7 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    /// Synchronous reads of a SQLite file, for the hottest public page.
+    /// Synchronous reads of a SQLite file, for the public pages.
     reader: Option<std::sync::Arc<reader::Reader>>,
 }
 
@@ -137,6 +137,7 @@ impl Db {
             .await
             .with_context(|| format!("cannot open the database {}", redact(url)))?;
         let reader = crate::media_dir::sqlite_file(url)
+            .filter(|_| !url.contains("mode=memory"))
             .map(|path| std::sync::Arc::new(reader::Reader::new(&path)));
         Ok(Db {
             pool,

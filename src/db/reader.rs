@@ -1,17 +1,21 @@
-//! Synchronous reads of the SQLite file for the article page.
+//! Synchronous reads of the SQLite file for the public pages.
 //!
 //! sqlx runs each SQLite connection on a thread of its own and hands every
-//! statement and every row across channels; for the two point queries of an
-//! article page that traffic (thread wake-ups, a copy of every value, the
-//! `Any` row conversion) cost several times the queries themselves. This
-//! reader holds a few plain connections to the same file and runs those
-//! queries in the calling task: an indexed lookup takes microseconds, less
-//! than one hop to another thread. Connections are opened on first use,
+//! statement and every row across channels; for the short indexed reads of
+//! a public page (an article and its neighbours, a page of a channel, the
+//! home page's blocks, counts) that traffic (thread wake-ups, a copy of
+//! every value, the `Any` row conversion) cost several times the queries
+//! themselves. This reader holds a few plain connections to the same file
+//! and runs such reads in the calling task: an indexed lookup takes
+//! microseconds, less than one hop to another thread. Long reads (a whole
+//! channel for the export) go through the pool instead, so they never hold
+//! a worker thread ([`read_in_pool`]). Connections are opened on first use,
 //! marked `query_only`, and see every commit at once (WAL: each statement
 //! reads the latest committed state). Writes never come here.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use rusqlite::{Connection, OpenFlags, Row};
@@ -25,6 +29,8 @@ const KEEP: usize = 4;
 pub struct Reader {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Set at shutdown: connections are closed after use from then on.
+    closed: AtomicBool,
 }
 
 impl Reader {
@@ -33,12 +39,15 @@ impl Reader {
         Reader {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
         }
     }
 
     /// Closes the idle connections (at shutdown, so that the last
     /// connection to close can checkpoint the WAL into the file).
+    /// Reads still work afterwards, each on a connection of its own.
     pub fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
@@ -52,6 +61,9 @@ impl Reader {
             "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; \
              PRAGMA mmap_size = 134217728; PRAGMA cache_size = -8192;",
         )?;
+        // Lists and pages write their limits and offsets into the SQL, so
+        // one statement per distinct page: room for the common ones.
+        conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
 
@@ -64,7 +76,7 @@ impl Reader {
         };
         let out = f(&conn);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < KEEP {
+        if idle.len() < KEEP && !self.closed.load(Ordering::Relaxed) {
             idle.push(conn);
         }
         drop(idle);
@@ -183,7 +195,16 @@ impl Reader {
     }
 }
 
-/// Runs one read on whichever backend `db` has: the synchronous reader on
+impl Reader {
+    /// One integer column `n` of a statement, for tests elsewhere.
+    #[cfg(test)]
+    pub fn rows_for_test(&self, sql: &str) -> anyhow::Result<Vec<i64>> {
+        self.rows(sql, &[], &|r| r.int("n"))
+    }
+}
+
+/// Runs one short read (an indexed lookup, a page of a list, a count over
+/// an index) on whichever backend `db` has: the synchronous reader on
 /// SQLite, the pool otherwise. `sql` uses `$1`, `$2`, … for `args` in order.
 pub async fn read<T>(
     db: &super::Db,
@@ -194,6 +215,17 @@ pub async fn read<T>(
     if let Some(reader) = db.reader() {
         return reader.rows(sql, args, &map);
     }
+    read_in_pool(db, sql, args, map).await
+}
+
+/// [`read`] through the pool on every backend: for reads long enough that
+/// running them in the calling task would hold a worker thread.
+pub async fn read_in_pool<T>(
+    db: &super::Db,
+    sql: &str,
+    args: &[Arg<'_>],
+    map: impl Fn(&dyn Fields) -> sqlx::Result<T>,
+) -> anyhow::Result<Vec<T>> {
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for arg in args {
         query = match *arg {
@@ -292,5 +324,9 @@ mod tests {
         let write = reader.rows("DELETE FROM t RETURNING id", &[], &|r| r.int("id"));
         assert!(write.is_err());
         assert_eq!(count().unwrap(), vec![4]);
+        // After close, reads still work but no connection stays open.
+        reader.close();
+        assert_eq!(count().unwrap(), vec![4]);
+        assert_eq!(reader.idle.lock().unwrap().len(), 0);
     }
 }

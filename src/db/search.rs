@@ -421,12 +421,25 @@ pub async fn analyze(db: &Db) -> anyhow::Result<()> {
             sqlx::query("ANALYZE search_index, articles")
                 .execute(db.pool())
                 .await?;
-            if let Err(e) = merge_pending(db).await {
-                tracing::warn!(error = format!("{e:#}"), "GIN pending entries not merged");
-            }
+            merge_pending_or_log(db).await;
         }
     }
     Ok(())
+}
+
+/// [`merge_pending`], a failure logged instead of returned: the documents
+/// are indexed either way, and autovacuum merges the entries later. The
+/// first failure is a warning (say, a role that does not own the indexes);
+/// the same failure after every drain would only be noise.
+pub async fn merge_pending_or_log(db: &Db) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if let Err(e) = merge_pending(db).await {
+        if WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::debug!(error = format!("{e:#}"), "GIN pending entries not merged");
+        } else {
+            tracing::warn!(error = format!("{e:#}"), "GIN pending entries not merged");
+        }
+    }
 }
 
 /// On PostgreSQL, moves the entries written since the last call into the

@@ -98,10 +98,8 @@ pub async fn drain(db: &Db) -> anyhow::Result<usize> {
             // The documents are indexed either way: a failure here (say, a
             // role that does not own the index) only leaves the entries to
             // autovacuum.
-            if total > 0
-                && let Err(e) = search::merge_pending(db).await
-            {
-                tracing::warn!(error = format!("{e:#}"), "GIN pending entries not merged");
+            if total > 0 {
+                search::merge_pending_or_log(db).await;
             }
             return Ok(total);
         }

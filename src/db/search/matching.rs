@@ -258,12 +258,11 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
 /// drafts or otherwise hidden.
 const SURE_FACTOR: f64 = 3.0;
 
-/// On PostgreSQL, whether the statistics ANALYZE keeps of the indexed
-/// words (the most common ones and their frequencies) put the matches far
-/// above `cap`. Counting a common word reads its whole GIN posting list
+/// On PostgreSQL, for one word without filters, whether the statistics
+/// ANALYZE keeps of the indexed words (the most common ones and their
+/// frequencies) put its matches far above `cap`. Counting a common word reads its whole GIN posting list
 /// (5 ms for 23,521 documents at 100k) and joins a thousand rows; the
-/// estimate is one plan. Only without a date range (the date is not in the
-/// index, so the statistics cannot see it).
+/// estimate is one plan.
 async fn surely_over(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -271,7 +270,16 @@ async fn surely_over(
     expr: &str,
     cap: i64,
 ) -> anyhow::Result<bool> {
-    if backend != Backend::Postgres || q.from.is_some() || q.to.is_some() {
+    // One word alone: the statistics give its own frequency. For several
+    // words, or a word within channels, the planner multiplies frequencies
+    // as if independent, which can put a rare combination far above its
+    // real count.
+    if backend != Backend::Postgres
+        || q.terms.len() != 1
+        || !q.channel_ids.is_empty()
+        || q.from.is_some()
+        || q.to.is_some()
+    {
         return Ok(false);
     }
     let plan = sqlx::query("EXPLAIN SELECT 1 FROM search_index WHERE terms @@ $1::tsquery")

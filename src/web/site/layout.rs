@@ -201,14 +201,13 @@ pub struct Layout {
     pub visits: Option<Visits>,
 }
 
-/// A page: the layout and the page's own fields side by side.
-#[derive(Debug, Serialize)]
+/// A page: the layout and the page's own fields side by side, as
+/// [`crate::render::Templates::render_page`] gives them to a template.
+#[derive(Debug)]
 pub struct PageCtx<'a, T: Serialize> {
     /// The layout.
-    #[serde(flatten)]
     pub layout: &'a Layout,
-    /// The page's own fields.
-    #[serde(flatten)]
+    /// The page's own fields (these win over the layout's of the same name).
     pub page: T,
 }
 

@@ -122,7 +122,7 @@ pub(crate) async fn render<T: Serialize>(
         ..PageMeta::default()
     };
     let layout = layout::build(state, &data, meta, layout::font_size_of(headers));
-    Ok(state.templates.render(
+    Ok(state.templates.render_page(
         template,
         &PageCtx {
             layout: &layout,
