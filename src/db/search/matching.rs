@@ -260,9 +260,9 @@ const SURE_FACTOR: f64 = 3.0;
 
 /// On PostgreSQL, for one word without filters, whether the statistics
 /// ANALYZE keeps of the indexed words (the most common ones and their
-/// frequencies) put its matches far above `cap`. Counting a common word reads its whole GIN posting list
-/// (5 ms for 23,521 documents at 100k) and joins a thousand rows; the
-/// estimate is one plan.
+/// frequencies) put its matches far above `cap`. Counting a common word
+/// reads its whole GIN posting list (5 ms for 23,521 documents at 100k)
+/// and joins a thousand rows; the estimate is one plan.
 async fn surely_over(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
