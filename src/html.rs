@@ -140,19 +140,29 @@ pub fn text_of(html: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The entity that stands for a character markup text must escape (the
+/// five of HTML, XML and SVG), if it is one. Callers decide what becomes
+/// of control characters.
+pub fn entity(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        _ => None,
+    }
+}
+
 /// Escapes text for HTML, XML or SVG markup (control characters, which
 /// XML does not allow, are dropped).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => {}
-            c => out.push(c),
+        match entity(c) {
+            Some(e) => out.push_str(e),
+            None if c.is_control() => {}
+            None => out.push(c),
         }
     }
     out

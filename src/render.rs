@@ -87,13 +87,10 @@ fn escape_minimal(
     };
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
+        // Bytes of multi-byte characters (0x80 and up) are never one of
+        // the five, so reading bytes as characters is exact here.
+        let Some(rep) = crate::html::entity(char::from(b)) else {
+            continue;
         };
         out.write_str(&text[last..i])
             .map_err(minijinja::Error::from)?;

@@ -107,13 +107,9 @@ impl BodyDiff {
     pub fn to_html(&self) -> String {
         fn escape(text: &str, out: &mut String) {
             for c in text.chars() {
-                match c {
-                    '&' => out.push_str("&amp;"),
-                    '<' => out.push_str("&lt;"),
-                    '>' => out.push_str("&gt;"),
-                    '"' => out.push_str("&quot;"),
-                    '\'' => out.push_str("&#39;"),
-                    c => out.push(c),
+                match crate::html::entity(c) {
+                    Some(e) => out.push_str(e),
+                    None => out.push(c),
                 }
             }
         }

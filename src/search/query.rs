@@ -178,14 +178,10 @@ fn hit(seg: &Segmenter, row: &HitRow, wanted: &HashSet<&str>) -> SearchHit {
 
 /// Escapes text for HTML.
 fn escape_into(out: &mut String, c: char) {
-    match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '"' => out.push_str("&quot;"),
-        '\'' => out.push_str("&#39;"),
-        c if c.is_control() => out.push(' '),
-        c => out.push(c),
+    match crate::html::entity(c) {
+        Some(e) => out.push_str(e),
+        None if c.is_control() => out.push(' '),
+        None => out.push(c),
     }
 }
 
