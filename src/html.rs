@@ -154,6 +154,24 @@ pub fn entity(c: char) -> Option<&'static str> {
     }
 }
 
+/// Writes text escaped for HTML (the five of [`entity`]) and nothing else:
+/// addresses keep their slashes, control characters stay as they are. The
+/// template formatter and the pages written out in Rust share it.
+pub fn escape_into<W: std::fmt::Write + ?Sized>(out: &mut W, text: &str) -> std::fmt::Result {
+    let mut last = 0;
+    for (i, b) in text.bytes().enumerate() {
+        // Bytes of multi-byte characters (0x80 and up) are never one of
+        // the five, so reading bytes as characters is exact here.
+        let Some(rep) = entity(char::from(b)) else {
+            continue;
+        };
+        out.write_str(&text[last..i])?;
+        out.write_str(rep)?;
+        last = i + 1;
+    }
+    out.write_str(&text[last..])
+}
+
 /// Escapes text for HTML, XML or SVG markup (control characters, which
 /// XML does not allow, are dropped).
 pub fn escape(s: &str) -> String {

@@ -85,32 +85,28 @@ fn escape_minimal(
         Some(s) => std::borrow::Cow::Borrowed(s),
         None => std::borrow::Cow::Owned(value.to_string()),
     };
-    let mut last = 0;
-    for (i, b) in text.bytes().enumerate() {
-        // Bytes of multi-byte characters (0x80 and up) are never one of
-        // the five, so reading bytes as characters is exact here.
-        let Some(rep) = crate::html::entity(char::from(b)) else {
-            continue;
-        };
-        out.write_str(&text[last..i])
-            .map_err(minijinja::Error::from)?;
-        out.write_str(rep).map_err(minijinja::Error::from)?;
-        last = i + 1;
-    }
-    out.write_str(&text[last..])
-        .map_err(minijinja::Error::from)?;
-    Ok(())
+    crate::html::escape_into(out, &text).map_err(minijinja::Error::from)
 }
 
 /// The template environment shared by every request.
 #[derive(Debug)]
 pub struct Templates {
     env: Environment<'static>,
+    /// Built-in templates a theme file of the same name replaces.
+    overridden: Vec<&'static str>,
 }
 
 impl Templates {
     /// Builds the environment; files in `theme_dir` override built-ins.
     pub fn new(theme_dir: Option<PathBuf>) -> Templates {
+        let overridden = match &theme_dir {
+            Some(dir) => BUILTIN
+                .iter()
+                .map(|(name, _)| *name)
+                .filter(|name| dir.join(name).is_file())
+                .collect(),
+            None => Vec::new(),
+        };
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_auto_reload(false);
@@ -130,7 +126,14 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(_, s)| s.to_string()))
         });
-        Templates { env }
+        Templates { env, overridden }
+    }
+
+    /// Whether the built-in template of this name is the one in use (no
+    /// theme file replaces it). Pages also written out in Rust take that
+    /// path only then.
+    pub fn is_builtin(&self, name: &str) -> bool {
+        !self.overridden.contains(&name)
     }
 
     /// Renders a template with a serializable context.

@@ -328,22 +328,46 @@ pub async fn latest(db: &Db, flag: Flag, limit: i64) -> anyhow::Result<Vec<Artic
     read(db, &sql, &[], summary_from_row).await
 }
 
+/// An article as the article page shows its neighbours: 上一篇/下一篇 and
+/// the related list need no more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nearby {
+    /// Row id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// Publish time.
+    pub published_at: i64,
+}
+
+impl From<&Article> for Nearby {
+    fn from(a: &Article) -> Nearby {
+        Nearby {
+            id: a.id,
+            title: a.title.clone(),
+            published_at: a.published_at,
+        }
+    }
+}
+
 /// The listed articles of the same channel nearest in time to `article`:
 /// up to `limit` newer ones (nearest first) and `limit` older ones (nearest
-/// first), read along the channel's time index in two queries. The first of
+/// first), each side one range of the channel's time index. The first of
 /// each are the 上一篇/下一篇 neighbours; merged by distance they are the
 /// related articles.
 pub async fn around(
     db: &Db,
     article: &Article,
     limit: i64,
-) -> anyhow::Result<(Vec<ArticleSummary>, Vec<ArticleSummary>)> {
+) -> anyhow::Result<(Vec<Nearby>, Vec<Nearby>)> {
     // Both sides in one statement: one round trip for the article page.
+    // The row-value comparison is one range of (channel_id, published_at,
+    // id) on both backends; the same condition spelled with OR starts the
+    // range at the publish time and steps over the articles sharing it.
     let side = |cmp: &str, order: &str, mark: i64, lim: &str| {
         format!(
-            "SELECT * FROM (SELECT {mark} AS side, {SUMMARY} FROM articles
-                WHERE {LISTED} AND channel_id = $1
-                  AND (published_at {cmp} $2 OR (published_at = $2 AND id {cmp} $3))
+            "SELECT * FROM (SELECT {mark} AS side, id, title, published_at FROM articles
+                WHERE {LISTED} AND channel_id = $1 AND (published_at, id) {cmp} ($2, $3)
                 ORDER BY published_at {order}, id {order} {lim}) s{mark}"
         )
     };
@@ -359,15 +383,22 @@ pub async fn around(
         Arg::Int(article.id),
     ];
     let rows = read(db, &sql, &args, |row| {
-        Ok((row.int("side")?, summary_from_row(row)?))
+        Ok((
+            row.int("side")?,
+            Nearby {
+                id: row.int("id")?,
+                title: row.text("title")?,
+                published_at: row.int("published_at")?,
+            },
+        ))
     })
     .await?;
     let (mut newer, mut older) = (Vec::new(), Vec::new());
-    for (side, summary) in rows {
+    for (side, near) in rows {
         if side == 1 {
-            newer.push(summary);
+            newer.push(near);
         } else {
-            older.push(summary);
+            older.push(near);
         }
     }
     // Nearest first on each side, whatever order the union kept.
@@ -377,13 +408,13 @@ pub async fn around(
 }
 
 /// Merges the two sides of [`around`] into one list, nearest in time first.
-pub fn nearest(
+pub fn nearest<'a>(
     article: &Article,
-    newer: &[ArticleSummary],
-    older: &[ArticleSummary],
+    newer: &'a [Nearby],
+    older: &'a [Nearby],
     limit: usize,
-) -> Vec<ArticleSummary> {
-    let mut both: Vec<ArticleSummary> = newer.iter().chain(older).cloned().collect();
+) -> Vec<&'a Nearby> {
+    let mut both: Vec<&Nearby> = newer.iter().chain(older).collect();
     both.sort_by_key(|a| ((a.published_at - article.published_at).abs(), -a.id));
     both.truncate(limit);
     both

@@ -38,6 +38,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     8 "0008_search_channels",
     9 "0009_expiry_index",
     10 "0010_search_titles",
+    11 "0011_article_neighbours",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -50,6 +51,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     8 "0008_search_channels",
     9 "0009_expiry_index",
     10 "0010_search_titles",
+    11 "0011_article_neighbours",
 );
 
 /// What [`migrate`] did.

@@ -84,6 +84,9 @@ impl Reader {
     }
 }
 
+/// The names of the first placeholders, written out once.
+const PLACEHOLDERS: [&str; 8] = ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8"];
+
 /// One value bound to a `$n` placeholder of a read.
 #[derive(Debug, Clone, Copy)]
 pub enum Arg<'a> {
@@ -176,7 +179,11 @@ impl Reader {
                 // use in the text, so binding by position would mix up
                 // `WHERE id = $2 AND t <= $1`. One the text does not use is
                 // not bound.
-                let Some(at) = stmt.parameter_index(&format!("${}", i + 1))? else {
+                let name = match PLACEHOLDERS.get(i) {
+                    Some(name) => std::borrow::Cow::Borrowed(*name),
+                    None => std::borrow::Cow::Owned(format!("${}", i + 1)),
+                };
+                let Some(at) = stmt.parameter_index(&name)? else {
                     continue;
                 };
                 match arg {

@@ -641,12 +641,11 @@ async fn render_articles_by_channel(
                 let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop();
                 let Some(channel) = next else { break };
                 let list = articles::listed_in_channel(&state.db, channel).await?;
-                let summaries: Vec<articles::ArticleSummary> =
-                    list.iter().map(Into::into).collect();
+                let nearby: Vec<articles::Nearby> = list.iter().map(Into::into).collect();
                 for (i, a) in list.iter().enumerate() {
                     // Same windows as `articles::around`: nearest first on each side.
-                    let newer = summaries[i + 1..(i + 7).min(list.len())].to_vec();
-                    let older = summaries[i.saturating_sub(6)..i]
+                    let newer = nearby[i + 1..(i + 7).min(list.len())].to_vec();
+                    let older = nearby[i.saturating_sub(6)..i]
                         .iter()
                         .rev()
                         .cloned()

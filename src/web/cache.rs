@@ -137,17 +137,30 @@ fn compress(plain: &[u8]) -> (Bytes, Bytes) {
 }
 
 fn etag_of(plain: &[u8]) -> String {
-    // Eight bytes a step (a byte-at-a-time hash costs tens of microseconds
-    // on a page); collisions only matter between versions of one page.
-    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ plain.len() as u64;
-    let mut words = plain.chunks_exact(8);
-    for chunk in &mut words {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        h ^= h >> 29;
+    // Four independent lanes of eight bytes a step, folded at the end: one
+    // lane waits on each multiplication before the next (a dependency
+    // chain of over a thousand on a page), four keep the multiplier busy.
+    // Collisions only matter between versions of one page.
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut lanes = [
+        0xcbf2_9ce4_8422_2325u64 ^ plain.len() as u64,
+        0x8422_2325_cbf2_9ce4,
+        0x2325_cbf2_9ce4_8422,
+        0x9ce4_8422_2325_cbf2,
+    ];
+    let mut blocks = plain.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            *lane = (*lane ^ u64::from_le_bytes(w)).wrapping_mul(K);
+            *lane ^= *lane >> 29;
+        }
     }
-    for b in words.remainder() {
+    let mut h = lanes.iter().fold(0u64, |acc, lane| {
+        (acc ^ lane).wrapping_mul(K).rotate_left(23)
+    });
+    for b in blocks.remainder() {
         h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
     }
     format!("{h:016x}")
@@ -371,6 +384,25 @@ pub async fn cache_pages(State(state): State<AppState>, request: Request, next: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_of_any_byte_changes_the_etag() {
+        let page: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let tag = etag_of(&page);
+        assert_eq!(tag, etag_of(&page.clone()));
+        assert_eq!(tag.len(), 16);
+        // Every lane and the tail past the last whole block.
+        for at in [0, 7, 8, 15, 16, 24, 31, 32, 500, 991, 999] {
+            let mut changed = page.clone();
+            changed[at] ^= 1;
+            assert_ne!(etag_of(&changed), tag, "byte {at}");
+        }
+        assert_ne!(etag_of(&page[..999]), tag, "length");
+        // Swapping two lanes' words changes it too.
+        let mut swapped = page.clone();
+        swapped.swap(0, 8);
+        assert_ne!(etag_of(&swapped), tag);
+    }
 
     #[test]
     fn encodings_are_negotiated() {

@@ -435,3 +435,143 @@ async fn home_blocks_are_the_channel_lists() {
         app.finish().await;
     }
 }
+
+/// A page's markup with runs of whitespace made one space, and the counters
+/// that move with every view (点击数, the footer's visits) masked.
+fn comparable(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    for word in body.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    for label in ["点击数:", "总访问量 ", "今日 "] {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(label) {
+            let start = from + at + label.len();
+            let end = start
+                + out[start..]
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(out.len() - start);
+            out.replace_range(start..end, "#");
+            from = start;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn article_pages_written_out_match_their_templates_and_themes_override_them() {
+    use fupin::db::articles::{ArticleInput, insert_published};
+    use fupin::render::BUILTIN;
+    use tower::ServiceExt;
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        fupin::demo::fill(&app.state.db).await.unwrap();
+        let channels = fupin::db::channels::list(&app.state.db).await.unwrap();
+        // Every optional field set, with the characters markup must escape.
+        let input = ArticleInput {
+            channel_id: channels[1].id,
+            title: "标题 <b>&\"'</b>".into(),
+            subtitle: "副题 <i>x</i>".into(),
+            source: "来源 & 出处".into(),
+            author: "作者 \"甲\"".into(),
+            editor: "编辑 '乙'".into(),
+            summary: "摘要 <script>".into(),
+            body_html: "<p>正文 &amp; 更多</p>".into(),
+            cover: "/media/cover.jpg?a=1&b=2".into(),
+            published_at: fupin::db::now() - 3600,
+            ..ArticleInput::default()
+        };
+        let full = insert_published(&app.state.db, &input).await.unwrap();
+        let bare = insert_published(
+            &app.state.db,
+            &ArticleInput {
+                channel_id: channels[2].id,
+                title: "只有标题".into(),
+                body_html: "<p>正文</p>".into(),
+                published_at: fupin::db::now() - 7200,
+                ..ArticleInput::default()
+            },
+        )
+        .await
+        .unwrap();
+        let demo: i64 = sqlx::query_scalar("SELECT MIN(id) FROM articles")
+            .fetch_one(app.state.db_pool_for_tests())
+            .await
+            .unwrap();
+        let uris: Vec<String> = [full, bare, demo]
+            .iter()
+            .map(|id| format!("/a/{id}.html"))
+            .collect();
+        let written: Vec<String> = {
+            let mut pages = Vec::new();
+            for uri in &uris {
+                let page = app.get(uri).await;
+                assert_eq!(page.status, StatusCode::OK, "{backend} {uri}");
+                pages.push(page.body);
+            }
+            pages
+        };
+        assert!(
+            written[0].contains(
+                "<h1 class=\"article-title\">标题 &lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;</h1>"
+            )
+        );
+        assert!(written[0].contains("content=\"http://portal.test/media/cover.jpg?a=1&amp;b=2\""));
+        assert!(written[0].contains("<p>正文 &amp; 更多</p>"));
+        assert!(!written[1].contains("article-subtitle"));
+
+        let theme = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(theme.path().join("site")).unwrap();
+        let themed = |theme: &std::path::Path| {
+            let mut config = (*app.state.config).clone();
+            config.theme_dir = Some(theme.to_path_buf());
+            fupin::app::AppState::new(app.state.db.clone(), config)
+        };
+        let get = |state: fupin::app::AppState, uri: String| async move {
+            let req = axum::http::Request::builder()
+                .uri(uri)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let response = state.router().oneshot(req).await.unwrap();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        };
+        // The built-in templates as a theme's own files: the template path.
+        for name in ["site/article.html", "site/base.html"] {
+            let source = BUILTIN.iter().find(|(n, _)| *n == name).unwrap().1;
+            std::fs::write(theme.path().join(name), source).unwrap();
+        }
+        let state = themed(theme.path());
+        assert!(!state.templates.is_builtin("site/article.html"));
+        for (uri, written) in uris.iter().zip(&written) {
+            let rendered = get(state.clone(), uri.clone()).await;
+            assert_eq!(
+                comparable(written),
+                comparable(&rendered),
+                "{backend} {uri}: the page written out differs from its template"
+            );
+        }
+        // A theme's own article page.
+        std::fs::write(
+            theme.path().join("site/article.html"),
+            "{% extends \"site/base.html\" %}{% block content %}<p class=\"theme-mark\">{{ article.title }}</p>{% endblock %}",
+        )
+        .unwrap();
+        let page = get(themed(theme.path()), uris[0].clone()).await;
+        assert!(
+            page.contains("<p class=\"theme-mark\">标题 &lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;</p>"),
+            "{backend}: {page}"
+        );
+        assert!(!page.contains("article-body"), "{backend}");
+        assert!(
+            page.contains("site-footer"),
+            "{backend}: the layout is kept"
+        );
+        app.finish().await;
+    }
+}

@@ -11,9 +11,9 @@ use axum::routing::get;
 use serde::Serialize;
 
 use super::layout::{self, OpenGraph, PageCtx, PageMeta, SiteData, article_url, channel_url};
-use super::{ArticleItem, Crumb, breadcrumb};
+use super::{Crumb, base, breadcrumb};
 use crate::app::AppState;
-use crate::db::articles::{self, Article, ArticleSummary};
+use crate::db::articles::{self, Article, Nearby};
 use crate::error::{AppError, AppResult};
 use crate::html::{text_of, truncate_chars};
 
@@ -23,45 +23,53 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Serialize)]
-struct ArticleView {
-    title: String,
-    subtitle: Option<String>,
+struct ArticleView<'a> {
+    title: &'a str,
+    subtitle: Option<&'a str>,
     date: String,
-    source: Option<String>,
-    author: Option<String>,
-    editor: Option<String>,
+    source: Option<&'a str>,
+    author: Option<&'a str>,
+    editor: Option<&'a str>,
     hits: i64,
-    body_html: String,
-    cover: Option<String>,
+    body_html: &'a str,
+    cover: Option<&'a str>,
     channel_name: String,
     channel_url: String,
 }
 
 #[derive(Serialize)]
-struct Neighbour {
-    title: String,
+struct Neighbour<'a> {
+    title: &'a str,
     url: String,
 }
 
+/// One entry of 相关文章.
 #[derive(Serialize)]
-struct ArticlePage {
-    preview: bool,
-    breadcrumb: Vec<Crumb>,
-    article: ArticleView,
-    prev: Option<Neighbour>,
-    next: Option<Neighbour>,
-    related: Vec<ArticleItem>,
+struct Related<'a> {
+    title: &'a str,
+    url: String,
+    date: String,
 }
 
-fn non_empty(s: &str) -> Option<String> {
+#[derive(Serialize)]
+struct ArticlePage<'a> {
+    preview: bool,
+    breadcrumb: Vec<Crumb>,
+    article: ArticleView<'a>,
+    prev: Option<Neighbour<'a>>,
+    next: Option<Neighbour<'a>>,
+    related: Vec<Related<'a>>,
+}
+
+fn non_empty(s: &str) -> Option<&str> {
     let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
+    (!t.is_empty()).then_some(t)
 }
 
 /// The description of an article: its summary or the start of its text.
 pub fn description_of(article: &Article) -> String {
     match non_empty(&article.summary) {
-        Some(s) => s,
+        Some(s) => s.to_string(),
         None => truncate_chars(&text_of(&article.body_html), 120),
     }
 }
@@ -101,14 +109,14 @@ pub fn render_article_view(
     state: &AppState,
     data: &SiteData,
     article: &Article,
-    newer_list: Vec<ArticleSummary>,
-    older_list: Vec<ArticleSummary>,
+    newer_list: Vec<Nearby>,
+    older_list: Vec<Nearby>,
     font: &'static str,
     preview: bool,
 ) -> AppResult<String> {
     let related = articles::nearest(article, &newer_list, &older_list, 6);
-    let newer = newer_list.into_iter().next();
-    let older = older_list.into_iter().next();
+    let newer = newer_list.first();
+    let older = older_list.first();
     let channel = data.tree.get(article.channel_id).cloned();
     let (channel_name, channel_link) = channel
         .as_ref()
@@ -127,30 +135,34 @@ pub fn render_article_view(
         preview,
         breadcrumb: breadcrumb(&data.tree, article.channel_id),
         article: ArticleView {
-            title: article.title.clone(),
+            title: &article.title,
             subtitle: non_empty(&article.subtitle),
             date: layout::date(article.published_at),
             source: non_empty(&article.source),
             author: non_empty(&article.author),
             editor: non_empty(&article.editor),
             hits: article.hits + state.hits.pending(article.id),
-            body_html: article.body_html.clone(),
+            body_html: &article.body_html,
             cover: non_empty(&article.cover),
             channel_name: channel_name.clone(),
             channel_url: channel_link,
         },
         // 上一篇 is the older article, 下一篇 the newer one, as lists read.
         prev: older.map(|a| Neighbour {
-            title: a.title,
+            title: &a.title,
             url: article_url(a.id),
         }),
         next: newer.map(|a| Neighbour {
-            title: a.title,
+            title: &a.title,
             url: article_url(a.id),
         }),
         related: related
             .iter()
-            .map(|a| ArticleItem::new(&data.tree, a))
+            .map(|a| Related {
+                title: &a.title,
+                url: article_url(a.id),
+                date: layout::date(a.published_at),
+            })
             .collect(),
     };
     let path = article_url(article.id);
@@ -162,7 +174,7 @@ pub fn render_article_view(
             title: article.title.clone(),
             description,
             url: absolute(&path),
-            image: non_empty(&article.cover).map(|c| absolute(&c)),
+            image: non_empty(&article.cover).map(absolute),
             site_name: data.settings.name.clone(),
         }),
         path,
@@ -170,6 +182,10 @@ pub fn render_article_view(
         rss_url: channel.as_ref().map(|c| format!("/c/{}/rss.xml", c.slug)),
     };
     let layout = layout::build(state, data, meta, font);
+    let templates = &state.templates;
+    if templates.is_builtin("site/base.html") && templates.is_builtin("site/article.html") {
+        return Ok(write_page(&layout, &view));
+    }
     Ok(state.templates.render_page(
         "site/article.html",
         &PageCtx {
@@ -177,6 +193,118 @@ pub fn render_article_view(
             page: view,
         },
     )?)
+}
+
+/// The article page as `templates/site/article.html` renders it within the
+/// built-in layout, written out in Rust (see [`base`]).
+fn write_page(layout: &layout::Layout, view: &ArticlePage<'_>) -> String {
+    let a = &view.article;
+    base::page(layout, " page-article", a.body_html.len(), |o| {
+        if view.preview {
+            o.push_str(
+                "<p class=\"preview-notice\" role=\"status\">【预览】这是后台预览，文章尚未按此内容发布。</p>",
+            );
+        }
+        o.push_str("\n<div class=\"reading\">\n");
+        if !view.breadcrumb.is_empty() {
+            o.push_str(
+                "<nav class=\"breadcrumb\" aria-label=\"当前位置\">\n\
+                 <span class=\"breadcrumb-label\">当前位置:</span>\n<ol>\n",
+            );
+            let last = view.breadcrumb.len() - 1;
+            for (i, c) in view.breadcrumb.iter().enumerate() {
+                o.push_str("<li><a href=\"");
+                base::text(o, &c.url);
+                o.push('"');
+                if i == last {
+                    o.push_str(" aria-current=\"page\"");
+                }
+                o.push('>');
+                base::text(o, &c.name);
+                o.push_str("</a></li>\n");
+            }
+            o.push_str("</ol>\n</nav>\n");
+        }
+        o.push_str(
+            "\n<article class=\"article\">\n<header class=\"article-header\">\n\
+             <h1 class=\"article-title\">",
+        );
+        base::text(o, a.title);
+        o.push_str("</h1>\n");
+        if let Some(subtitle) = a.subtitle {
+            o.push_str("<p class=\"article-subtitle\">");
+            base::text(o, subtitle);
+            o.push_str("</p>");
+        }
+        o.push_str("\n<p class=\"article-meta\">\n<span>加入时间:");
+        base::text(o, &a.date);
+        o.push_str("</span>\n");
+        for (label, value) in [
+            ("来源:", a.source),
+            ("作者:", a.author),
+            ("编辑:", a.editor),
+        ] {
+            if let Some(value) = value {
+                o.push_str("<span>");
+                o.push_str(label);
+                base::text(o, value);
+                o.push_str("</span>");
+            }
+            o.push('\n');
+        }
+        o.push_str("<span>点击数:");
+        o.push_str(&a.hits.to_string());
+        o.push_str("</span>\n</p>\n</header>\n<div class=\"article-body\">");
+        // Sanitized when stored, as the template's `safe` says.
+        o.push_str(a.body_html);
+        o.push_str(
+            "</div>\n</article>\n\n\
+             <nav class=\"article-pager\" aria-label=\"上一篇和下一篇\">\n",
+        );
+        for (label, link, rel) in [
+            ("上一篇:", &view.prev, "prev"),
+            ("下一篇:", &view.next, "next"),
+        ] {
+            o.push_str("<p class=\"article-pager-item\">\n<span class=\"article-pager-label\">");
+            o.push_str(label);
+            o.push_str("</span>\n");
+            match link {
+                Some(n) => {
+                    o.push_str("<a href=\"");
+                    base::text(o, &n.url);
+                    o.push_str("\" rel=\"");
+                    o.push_str(rel);
+                    o.push_str("\">");
+                    base::text(o, n.title);
+                    o.push_str("</a>");
+                }
+                None => o.push_str("<span class=\"muted\">没有了</span>"),
+            }
+            o.push_str("\n</p>\n");
+        }
+        o.push_str("</nav>\n\n");
+        if !view.related.is_empty() {
+            o.push_str(
+                "<section class=\"related\" aria-labelledby=\"related-heading\">\n\
+                 <div class=\"block-head\">\n\
+                 <h2 class=\"block-title\" id=\"related-heading\">相关文章</h2>\n\
+                 </div>\n<ul class=\"news-list\">\n",
+            );
+            for item in &view.related {
+                o.push_str("<li>\n<a href=\"");
+                base::text(o, &item.url);
+                o.push_str("\">");
+                base::text(o, item.title);
+                o.push_str("</a>\n<time datetime=\"");
+                base::text(o, &item.date);
+                o.push_str("\">");
+                base::text(o, &item.date);
+                o.push_str("</time>\n</li>\n");
+            }
+            o.push_str("</ul>\n</section>\n");
+        }
+        o.push_str("</div>\n");
+    })
 }
 
 /// The article id of an article address (`/a/{id}.html`).
@@ -201,4 +329,114 @@ async fn show_article(
         .ok_or(AppError::NotFound)?;
     // The view is counted by `stats::middleware`, with the statistics.
     Ok(Html(html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::settings::SiteSettings;
+    use crate::render::Templates;
+    use layout::{FontLinks, Layout, Link, NavItem, TickerItem, Visits};
+
+    fn words(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// What a site with nothing configured still shows, and the branches
+    /// the demo site does not reach (the integration test covers those it
+    /// does): both ways must give the same markup.
+    #[test]
+    fn bare_layouts_and_previews_are_written_as_templated() {
+        let hostile = "<\"'&>";
+        let layout = |nav: Vec<NavItem>, ticker: Vec<TickerItem>, visits, font| Layout {
+            page_title: hostile.into(),
+            meta_description: String::new(),
+            canonical_url: None,
+            og: None,
+            rss_url: None,
+            css_url: "/static/site.css".into(),
+            js_url: "/static/site.js".into(),
+            icon_url: "/static/favicon.svg".into(),
+            site: SiteSettings {
+                name: hostile.into(),
+                email: "a&b@example.org".into(),
+                ..SiteSettings::default()
+            },
+            today: "2026年11月26日 星期四".into(),
+            nav,
+            announcements: ticker,
+            footer_links: Vec::new(),
+            font_size: font,
+            font_links: FontLinks {
+                s: "/fontsize/s?back=%2F".into(),
+                m: "/fontsize/m?back=%2F".into(),
+                l: "/fontsize/l?back=%2F".into(),
+            },
+            mailbox_url: "/mailbox".into(),
+            search_query: hostile.into(),
+            search_url: "/search".into(),
+            visits,
+        };
+        let view = || ArticlePage {
+            preview: true,
+            breadcrumb: Vec::new(),
+            article: ArticleView {
+                title: hostile,
+                subtitle: None,
+                date: "2026-11-26".into(),
+                source: None,
+                author: Some(hostile),
+                editor: None,
+                hits: 0,
+                body_html: "<p>正文</p>",
+                cover: None,
+                channel_name: String::new(),
+                channel_url: String::new(),
+            },
+            prev: None,
+            next: Some(Neighbour {
+                title: hostile,
+                url: "/a/2.html".into(),
+            }),
+            related: Vec::new(),
+        };
+        let home_first = vec![NavItem {
+            name: "首页".into(),
+            url: "/".into(),
+            active: false,
+        }];
+        let ticker = vec![
+            TickerItem {
+                text: hostile.into(),
+                url: None,
+            },
+            TickerItem {
+                text: "链接".into(),
+                url: Some("/a/1.html?x=1&y=2".into()),
+            },
+        ];
+        let templates = Templates::new(None);
+        for layout in [
+            layout(Vec::new(), Vec::new(), None, "m"),
+            layout(home_first, ticker, Some(Visits { total: 3, today: 1 }), "l"),
+        ] {
+            let mut with_links = layout.clone();
+            with_links.footer_links = vec![Link {
+                title: hostile.into(),
+                url: "/p/about.html".into(),
+            }];
+            for layout in [layout, with_links] {
+                let templated = templates
+                    .render_page(
+                        "site/article.html",
+                        &layout::PageCtx {
+                            layout: &layout,
+                            page: view(),
+                        },
+                    )
+                    .unwrap();
+                assert_eq!(words(&write_page(&layout, &view())), words(&templated));
+            }
+        }
+    }
 }

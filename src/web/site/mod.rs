@@ -2,6 +2,7 @@
 //! feeds and the legacy-address redirects. Each file owns its routes.
 
 pub mod article;
+mod base;
 pub mod channel;
 pub mod feeds;
 pub mod home;
