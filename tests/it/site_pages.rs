@@ -575,3 +575,42 @@ async fn article_pages_written_out_match_their_templates_and_themes_override_the
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn neighbours_sharing_a_publish_time_follow_by_id() {
+    use fupin::db::articles::{self, ArticleInput, insert_published};
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let db = &app.state.db;
+        let channel = fupin::db::channels::list(db).await.unwrap()[3].id;
+        let t = fupin::db::now() - 30 * 86_400;
+        // Imported articles often carry a date only: five share one time.
+        let mut ids = Vec::new();
+        for (i, at) in [t - 86_400, t, t, t, t, t, t + 86_400].iter().enumerate() {
+            let input = ArticleInput {
+                channel_id: channel,
+                title: format!("同日第{i}篇"),
+                body_html: "<p>正文</p>".into(),
+                published_at: *at,
+                ..ArticleInput::default()
+            };
+            ids.push(insert_published(db, &input).await.unwrap());
+        }
+        let middle = articles::get(db, ids[3]).await.unwrap().unwrap();
+        let ids_of = |list: &[articles::Nearby]| list.iter().map(|a| a.id).collect::<Vec<_>>();
+        let (newer, older) = articles::around(db, &middle, 2).await.unwrap();
+        assert_eq!(ids_of(&newer), vec![ids[4], ids[5]], "{backend}");
+        assert_eq!(ids_of(&older), vec![ids[2], ids[1]], "{backend}");
+        let (newer, older) = articles::around(db, &middle, 6).await.unwrap();
+        assert_eq!(ids_of(&newer), vec![ids[4], ids[5], ids[6]], "{backend}");
+        assert_eq!(ids_of(&older), vec![ids[2], ids[1], ids[0]], "{backend}");
+        let page = app.get(&format!("/a/{}.html", ids[3])).await;
+        let after = |label: &str| {
+            let at = page.body.find(label).expect(label);
+            page.body[at..at + 300].to_string()
+        };
+        assert!(after("上一篇:").contains("同日第2篇"), "{backend}");
+        assert!(after("下一篇:").contains("同日第4篇"), "{backend}");
+        app.finish().await;
+    }
+}
