@@ -1,5 +1,8 @@
--- The article page reads the titles of its neighbours along the channel's
--- time index: with the title included, an index-only scan serves them.
-DROP INDEX articles_channel_time;
-CREATE INDEX articles_channel_time ON articles (channel_id, published_at, id) INCLUDE (title)
-    WHERE status = 'published';
+-- SQLite's migration 0011 puts the title into the channel's time index so
+-- the article page reads its neighbours from the index alone. PostgreSQL
+-- keeps the index as it is: an included title would make one long imported
+-- title (past the 2.7 KB an index entry may hold) fail the migration or a
+-- later import, and updates of the hit counts keep the visibility map from
+-- letting an index-only scan skip the table anyway. Both backends carry
+-- the same migration numbers.
+SELECT 1;

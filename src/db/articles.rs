@@ -363,24 +363,39 @@ pub async fn around(
     // Both sides in one statement: one round trip for the article page.
     // Each side is two exact ranges of the channel's time index: the
     // articles of the same publish time past this one by id, then the later
-    // (earlier) times. One range `(published_at, id) > ($2, $3)` would do,
-    // but SQLite seeks on its first column only and then steps over every
-    // article sharing the publish time (imported articles often carry a
-    // date without the hour: hundreds at 100k articles in the benchmark).
-    let lim = super::limit_offset(limit, 0);
+    // (earlier) times, the second read only as far as the first fell short
+    // of `limit` (counting index entries is cheaper than reading rows). One
+    // range `(published_at, id) > ($2, $3)` would do, but SQLite seeks on
+    // its first column only and then steps over every article sharing the
+    // publish time (imported articles often carry a date without the hour:
+    // hundreds at 100k articles in the benchmark).
+    let limit = limit.max(0);
+    let same = |cmp: &str| format!("published_at = $2 AND id {cmp} $3");
+    let rest = |cmp: &str| {
+        format!(
+            "{limit} - (SELECT COUNT(*) FROM (SELECT 1 FROM articles
+                WHERE {LISTED} AND channel_id = $1 AND {} LIMIT {limit}) n)",
+            same(cmp)
+        )
+    };
     let sql = [
-        (1, "published_at = $2 AND id > $3", "id"),
-        (1, "published_at > $2", "published_at, id"),
-        (0, "published_at = $2 AND id < $3", "id DESC"),
-        (0, "published_at < $2", "published_at DESC, id DESC"),
+        (1, same(">"), "id", limit.to_string()),
+        (1, "published_at > $2".into(), "published_at, id", rest(">")),
+        (0, same("<"), "id DESC", limit.to_string()),
+        (
+            0,
+            "published_at < $2".into(),
+            "published_at DESC, id DESC",
+            rest("<"),
+        ),
     ]
     .iter()
     .enumerate()
-    .map(|(n, (side, cond, order))| {
+    .map(|(n, (side, cond, order, lim))| {
         format!(
             "SELECT * FROM (SELECT {side} AS side, id, title, published_at FROM articles
                 WHERE {LISTED} AND channel_id = $1 AND {cond}
-                ORDER BY {order} {lim}) s{n}"
+                ORDER BY {order} LIMIT {lim}) s{n}"
         )
     })
     .collect::<Vec<_>>()
@@ -409,13 +424,9 @@ pub async fn around(
             older.push(near);
         }
     }
-    // Nearest first on each side, whatever order the union kept; each side
-    // read up to `limit` from each of its two ranges.
+    // Nearest first on each side, whatever order the union kept.
     newer.sort_by_key(|a| (a.published_at, a.id));
     older.sort_by_key(|a| std::cmp::Reverse((a.published_at, a.id)));
-    let keep = usize::try_from(limit).unwrap_or(0);
-    newer.truncate(keep);
-    older.truncate(keep);
     Ok((newer, older))
 }
 

@@ -415,10 +415,48 @@ mod tests {
                 url: Some("/a/1.html?x=1&y=2".into()),
             },
         ];
+        // Half a footer and a bare Open Graph block: each paragraph with
+        // some of its entries, no e-mail link, a ticker entry whose address
+        // is empty.
+        let mut partial = layout(
+            vec![NavItem {
+                name: hostile.into(),
+                url: "/c/a/".into(),
+                active: true,
+            }],
+            vec![TickerItem {
+                text: "无链接".into(),
+                url: Some(String::new()),
+            }],
+            Some(Visits { total: 0, today: 0 }),
+            "s",
+        );
+        partial.site = SiteSettings {
+            name: "站名".into(),
+            owner: hostile.into(),
+            greeting: hostile.into(),
+            copyright: hostile.into(),
+            sponsor: "主办方".into(),
+            address: hostile.into(),
+            phone: "020-1".into(),
+            ..SiteSettings::default()
+        };
+        partial.og = Some(layout::OpenGraph {
+            kind: "article",
+            title: hostile.into(),
+            description: String::new(),
+            url: String::new(),
+            image: None,
+            site_name: hostile.into(),
+        });
+        partial.meta_description = hostile.into();
+        partial.canonical_url = Some("http://portal.test/a/1.html".into());
+        partial.rss_url = Some("/c/a/rss.xml".into());
         let templates = Templates::new(None);
         for layout in [
             layout(Vec::new(), Vec::new(), None, "m"),
             layout(home_first, ticker, Some(Visits { total: 3, today: 1 }), "l"),
+            partial,
         ] {
             let mut with_links = layout.clone();
             with_links.footer_links = vec![Link {
