@@ -605,3 +605,102 @@ async fn a_common_word_ranks_title_matches_first() {
         app.finish().await;
     }
 }
+
+/// A word in a few titles and many bodies: the title matches come first
+/// whatever their number (on PostgreSQL a page is then taken from the title
+/// matches alone when enough of them are visible), a hidden one is left
+/// out, and the page past them continues with the body matches exactly as
+/// ranking every match orders them.
+#[tokio::test]
+async fn a_word_in_few_titles_ranks_them_first_and_pages_past_them() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let db = &app.state.db;
+        let tree = ChannelTree::load(db).await.unwrap();
+        let ch = tree.by_slug("dishi-lianbo").unwrap().id;
+        let now = fupin::db::now();
+        let mut in_title = BTreeSet::new();
+        for i in 0..15 {
+            // Equal titles rank equally: their order is newest first.
+            let id = articles::insert_published(
+                db,
+                &input(ch, &format!("梯田灌溉第{i}号"), "春耕。", now - DAY - i),
+            )
+            .await
+            .unwrap();
+            in_title.insert(id);
+        }
+        let hidden = *in_title.iter().next().unwrap();
+        sqlx::query("UPDATE articles SET status = 'draft' WHERE id = $1")
+            .bind(hidden)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        in_title.remove(&hidden);
+        for i in 0..50 {
+            articles::insert_published(
+                db,
+                &input(
+                    ch,
+                    &format!("春耕通报{i}"),
+                    &"水渠通到梯田，梯田灌溉。".repeat(1 + i as usize % 3),
+                    now - DAY - 100 - i,
+                ),
+            )
+            .await
+            .unwrap();
+        }
+        for i in 0..100 {
+            articles::insert_published(
+                db,
+                &input(ch, &format!("会议{i}"), "产业帮扶。", now - DAY - 300 - i),
+            )
+            .await
+            .unwrap();
+        }
+        search::drain(db).await.unwrap();
+        let page = |n: i64| {
+            let db = db.clone();
+            async move {
+                let found = search::search(
+                    &db,
+                    &SearchQuery {
+                        text: "梯田".into(),
+                        page: n,
+                        per_page: 10,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+                found.hits.iter().map(|h| h.id).collect::<Vec<i64>>()
+            }
+        };
+        let (first, second) = (page(1).await, page(2).await);
+        assert_eq!(first.len(), 10, "{backend}");
+        assert!(first.iter().all(|id| in_title.contains(id)), "{backend}");
+        assert!(!first.contains(&hidden) && !second.contains(&hidden));
+        // The four title matches left, then body matches.
+        assert!(
+            second[..4].iter().all(|id| in_title.contains(id)),
+            "{backend}"
+        );
+        assert!(
+            second[4..].iter().all(|id| !in_title.contains(id)),
+            "{backend}"
+        );
+        if db.backend() == fupin::db::Backend::Postgres {
+            let all: Vec<i64> = sqlx::query_scalar(
+                "SELECT a.id FROM search_index s JOIN articles a ON a.id = s.doc_key
+                 WHERE s.terms @@ '梯田'::tsquery AND a.status = 'published'
+                 ORDER BY ts_rank(s.head, '梯田'::tsquery) DESC, a.published_at DESC, a.id DESC
+                 LIMIT 20",
+            )
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            assert_eq!([first, second].concat(), all, "{backend}");
+        }
+        app.finish().await;
+    }
+}

@@ -222,11 +222,20 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     };
     let mut page = Vec::new();
     if q.offset < count && q.order == Order::Relevance {
-        let candidates = match title_first(&mut tx, db.backend(), q, &expr, want).await? {
-            Some(found) => found,
-            None => best_candidates(&mut tx, db.backend(), &expr, want).await?,
-        };
-        if let Some(found) = pick_visible(&mut tx, q, candidates, want).await? {
+        // The title tier first (PostgreSQL, one word): however few its
+        // documents, they are the best of all matches, so if enough of
+        // them are visible they are the page. Otherwise the index's best.
+        let mut picked = None;
+        if let Some(tier) = title_first(&mut tx, db.backend(), q, &expr, want).await? {
+            let whole = (tier.len() as i64) < want;
+            let top = tier.len() as i64;
+            picked = pick_visible(&mut tx, q, tier, top, whole).await?;
+        }
+        if picked.is_none() {
+            let candidates = best_candidates(&mut tx, db.backend(), &expr, want).await?;
+            picked = pick_visible(&mut tx, q, candidates, want, false).await?;
+        }
+        if let Some(found) = picked {
             tx.commit().await?;
             return Ok((count, found));
         }
@@ -322,12 +331,13 @@ async fn count_matches(
     Ok(query.fetch_one(&mut *conn).await?.try_get("n")?)
 }
 
-/// On PostgreSQL, for one word without a channel filter: the `want` best
-/// matches among the documents with the word in their title, when there
-/// are at least that many (`None` otherwise). `ts_rank` ranks any title
-/// match (weight A) above any match in the body alone (weight D), so these
-/// are the `want` best of all, found without ranking every match of a
-/// common word; the title terms have a GIN index of their own.
+/// On PostgreSQL, for one word without a channel filter: the best matches
+/// among the documents with the word in their title, at most `want` of
+/// them (`None` on SQLite, for several words, or within channels).
+/// `ts_rank` ranks any title match (weight A) above any match in the body
+/// alone (weight D), so the `n` returned are the `n` best of all matches,
+/// found without ranking every match of a common word; the title terms
+/// have a GIN index of their own.
 async fn title_first(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -351,9 +361,6 @@ async fn title_first(
         .bind(pg_quote(term))
         .fetch_all(&mut *conn)
         .await?;
-    if (rows.len() as i64) < want {
-        return Ok(None);
-    }
     Ok(Some(scored(&rows)?))
 }
 
@@ -398,12 +405,16 @@ fn scored(rows: &[AnyRow]) -> sqlx::Result<Vec<(i64, f64)>> {
 /// enough of them pass, those are the answer (anything ranked lower cannot
 /// come before them); if not, `None`, and the caller runs the full query.
 /// Common words match tens of thousands of articles: this keeps them from
-/// being joined one by one.
+/// being joined one by one. The candidates are the best `want` of all
+/// matches (all of them when fewer); `whole_tier` says that every match
+/// scoring like the last candidate is among them, so a tie with it
+/// cannot hide a better-ordered document.
 async fn pick_visible(
     conn: &mut sqlx::AnyConnection,
     q: &MatchQuery<'_>,
     candidates: Vec<(i64, f64)>,
     want: i64,
+    whole_tier: bool,
 ) -> anyhow::Result<Option<Vec<(i64, f64)>>> {
     let need = (q.offset + q.limit).max(0);
     let allowed = allowed_keys(conn, q, &candidates).await?;
@@ -420,7 +431,11 @@ async fn pick_visible(
     // first). If the last result needed ties with the last candidate, more
     // documents with that score may lie past the candidates: full query.
     visible.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
-    if !exhaustive && need > 0 && visible.get(need as usize - 1).map(|v| v.1) == worst {
+    if !exhaustive
+        && !whole_tier
+        && need > 0
+        && visible.get(need as usize - 1).map(|v| v.1) == worst
+    {
         return Ok(None);
     }
     let visible = visible.into_iter().map(|(k, score, _)| (k, score));
