@@ -232,13 +232,14 @@ fn write_page(layout: &layout::Layout, view: &ArticlePage<'_>) -> String {
         base::text(o, a.title);
         o.push_str("</h1>\n");
         if let Some(subtitle) = a.subtitle {
-            o.push_str("<p class=\"article-subtitle\">");
-            base::text(o, subtitle);
-            o.push_str("</p>");
+            base::wrap(o, "<p class=\"article-subtitle\">", subtitle, "</p>");
         }
-        o.push_str("\n<p class=\"article-meta\">\n<span>加入时间:");
-        base::text(o, &a.date);
-        o.push_str("</span>\n");
+        base::wrap(
+            o,
+            "\n<p class=\"article-meta\">\n<span>加入时间:",
+            &a.date,
+            "</span>\n",
+        );
         for (label, value) in [
             ("来源:", a.source),
             ("作者:", a.author),
@@ -270,13 +271,9 @@ fn write_page(layout: &layout::Layout, view: &ArticlePage<'_>) -> String {
             o.push_str("</span>\n");
             match link {
                 Some(n) => {
-                    o.push_str("<a href=\"");
-                    base::text(o, &n.url);
-                    o.push_str("\" rel=\"");
+                    base::wrap(o, "<a href=\"", &n.url, "\" rel=\"");
                     o.push_str(rel);
-                    o.push_str("\">");
-                    base::text(o, n.title);
-                    o.push_str("</a>");
+                    base::wrap(o, "\">", n.title, "</a>");
                 }
                 None => o.push_str("<span class=\"muted\">没有了</span>"),
             }
@@ -291,13 +288,9 @@ fn write_page(layout: &layout::Layout, view: &ArticlePage<'_>) -> String {
                  </div>\n<ul class=\"news-list\">\n",
             );
             for item in &view.related {
-                o.push_str("<li>\n<a href=\"");
-                base::text(o, &item.url);
-                o.push_str("\">");
+                base::wrap(o, "<li>\n<a href=\"", &item.url, "\">");
                 base::text(o, item.title);
-                o.push_str("</a>\n<time datetime=\"");
-                base::text(o, &item.date);
-                o.push_str("\">");
+                base::wrap(o, "</a>\n<time datetime=\"", &item.date, "\">");
                 base::text(o, &item.date);
                 o.push_str("</time>\n</li>\n");
             }

@@ -12,6 +12,13 @@ pub(super) fn text(out: &mut String, s: &str) {
     let _ = crate::html::escape_into(out, s);
 }
 
+/// Appends `open`, the text escaped, then `close`.
+pub(super) fn wrap(out: &mut String, open: &str, value: &str, close: &str) {
+    out.push_str(open);
+    text(out, value);
+    out.push_str(close);
+}
+
 /// Appends an attribute ` name="value"` (value escaped).
 fn attr(out: &mut String, name: &str, value: &str) {
     out.push(' ');
@@ -36,9 +43,12 @@ fn footer_line(out: &mut String, items: &[(&str, &str)], email: &str) {
         out.push_str("</span>\n");
     }
     if !email.is_empty() {
-        out.push_str("<span class=\"footer-item\">邮箱:<a href=\"mailto:");
-        text(out, email);
-        out.push_str("\">");
+        wrap(
+            out,
+            "<span class=\"footer-item\">邮箱:<a href=\"mailto:",
+            email,
+            "\">",
+        );
         text(out, email);
         out.push_str("</a></span>\n");
     }
@@ -151,9 +161,7 @@ pub(super) fn page(
     text(o, &site.name);
     o.push_str("</span>\n");
     if !site.owner.is_empty() {
-        o.push_str("<span class=\"brand-owner\">");
-        text(o, &site.owner);
-        o.push_str("</span>");
+        wrap(o, "<span class=\"brand-owner\">", &site.owner, "</span>");
     }
     o.push_str("\n</span>\n</a>\n<form class=\"search\"");
     attr(o, "action", &l.search_url);
@@ -201,9 +209,7 @@ pub(super) fn page(
                     o.push_str("</a>");
                 }
                 None => {
-                    o.push_str("<span>");
-                    text(o, &a.text);
-                    o.push_str("</span>");
+                    wrap(o, "<span>", &a.text, "</span>");
                 }
             }
             o.push_str("</li>\n");
@@ -216,9 +222,7 @@ pub(super) fn page(
     content(o);
     o.push_str("\n</div>\n</main>\n\n<footer class=\"site-footer\">\n<div class=\"wrap\">\n");
     if !site.greeting.is_empty() {
-        o.push_str("<p class=\"footer-greeting\">");
-        text(o, &site.greeting);
-        o.push_str("</p>");
+        wrap(o, "<p class=\"footer-greeting\">", &site.greeting, "</p>");
     }
     o.push('\n');
     if !l.footer_links.is_empty() {
@@ -245,9 +249,12 @@ pub(super) fn page(
     if !site.copyright.is_empty() || !site.icp.is_empty() {
         o.push_str("<p>\n");
         if !site.copyright.is_empty() {
-            o.push_str("<span class=\"footer-item\">");
-            text(o, &site.copyright);
-            o.push_str("</span>");
+            wrap(
+                o,
+                "<span class=\"footer-item\">",
+                &site.copyright,
+                "</span>",
+            );
         }
         o.push('\n');
         if !site.icp.is_empty() {
@@ -260,9 +267,7 @@ pub(super) fn page(
         o.push_str("\n</p>\n");
     }
     if !site.supervisor.is_empty() {
-        o.push_str("<p>主管:");
-        text(o, &site.supervisor);
-        o.push_str("</p>\n");
+        wrap(o, "<p>主管:", &site.supervisor, "</p>\n");
     }
     footer_line(
         o,
