@@ -170,17 +170,7 @@ impl TestApp {
 
     /// Sends any request.
     pub async fn send(&self, req: Request<Body>) -> Page {
-        let response = self.state.router().oneshot(req).await.expect("infallible");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        Page {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        send_to(&self.state, req).await
     }
 
     /// The data directory.
@@ -330,5 +320,21 @@ impl Target {
             Some(url) => cmd.env("FUPIN_DATABASE_URL", url),
             None => cmd.env_remove("FUPIN_DATABASE_URL"),
         };
+    }
+}
+
+/// Sends a request to the router of any app state (one with settings of its
+/// own beside a [`TestApp`], say).
+pub async fn send_to(state: &fupin::app::AppState, req: Request<Body>) -> Page {
+    let response = state.router().oneshot(req).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Page {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }

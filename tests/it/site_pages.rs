@@ -465,7 +465,6 @@ fn comparable(body: &str) -> String {
 async fn article_pages_written_out_match_their_templates_and_themes_override_them() {
     use fupin::db::articles::{ArticleInput, insert_published};
     use fupin::render::BUILTIN;
-    use tower::ServiceExt;
     for backend in backends() {
         let app = TestApp::new(backend).await;
         fupin::demo::fill(&app.state.db).await.unwrap();
@@ -535,11 +534,7 @@ async fn article_pages_written_out_match_their_templates_and_themes_override_the
                 .uri(uri)
                 .body(axum::body::Body::empty())
                 .unwrap();
-            let response = state.router().oneshot(req).await.unwrap();
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            String::from_utf8(bytes.to_vec()).unwrap()
+            crate::harness::send_to(&state, req).await.body
         };
         // The built-in templates as a theme's own files: the template path.
         for name in ["site/article.html", "site/base.html"] {
