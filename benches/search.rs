@@ -282,6 +282,23 @@ async fn bench_ours(
             store::find(db, &mq, 1001).await?;
             raw.push(t.elapsed());
         }
+        if let Some(k) = std::env::var("FUPIN_BENCH_SLOWEST")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+        {
+            // The slowest queries of the set, to see what the tail is.
+            let mut order: Vec<usize> = (0..queries.len()).collect();
+            order.sort_by(|a, b| api[*b].cmp(&api[*a]));
+            for &i in order.iter().take(k) {
+                println!(
+                    "    slow: {:?} page {:.1} ms, match+count {:.1} ms, hits {}",
+                    queries[i],
+                    api[i].as_secs_f64() * 1000.0,
+                    raw[i].as_secs_f64() * 1000.0,
+                    hits[i]
+                );
+            }
+        }
         hits.sort_unstable();
         println!(
             "[{label}] {set:<17} page with snippets p50 {:6.2} ms  p99 {:6.2} ms | match+count p50 {:6.2} ms  p99 {:6.2} ms | median hits {}",

@@ -23,6 +23,7 @@ pub const NOT_COPIED: &[&str] = &[
     "job_runs",
     "search_queue",
     "search_index",
+    "search_title_rank",
 ];
 
 /// How a column's values are read and written.

@@ -39,6 +39,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     9 "0009_expiry_index",
     10 "0010_search_titles",
     11 "0011_article_neighbours",
+    12 "0012_search_title_rank",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -52,6 +53,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     9 "0009_expiry_index",
     10 "0010_search_titles",
     11 "0011_article_neighbours",
+    12 "0012_search_title_rank",
 );
 
 /// What [`migrate`] did.

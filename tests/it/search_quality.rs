@@ -704,3 +704,144 @@ async fn a_word_in_few_titles_ranks_them_first_and_pages_past_them() {
         app.finish().await;
     }
 }
+
+/// A word held once by hundreds of titles ranks them all equally, so the
+/// order among them is newest first, then by id; on PostgreSQL the pages
+/// come from the title tier's rank-ordered list. Every page, with a
+/// channel or a date range too, must be the one ranking every match gives,
+/// hidden articles left out; the list must hold the rank `ts_rank` gives
+/// and follow a changed publish time and a deletion.
+#[tokio::test]
+async fn equally_ranked_titles_page_as_ranking_every_match() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let db = &app.state.db;
+        let tree = ChannelTree::load(db).await.unwrap();
+        let (a, b) = (
+            tree.by_slug("dishi-lianbo").unwrap().id,
+            tree.by_slug("fupin-yaowen").unwrap().id,
+        );
+        let now = fupin::db::now();
+        let mut ids = Vec::new();
+        for i in 0..260i64 {
+            // Pairs share a publish time: their order is then by id.
+            let id = articles::insert_published(
+                db,
+                &input(
+                    if i % 3 == 0 { b } else { a },
+                    &format!("茶园第{i}期简报"),
+                    "春茶采摘。",
+                    now - DAY - (i / 2) * 60,
+                ),
+            )
+            .await
+            .unwrap();
+            ids.push(id);
+        }
+        for i in 0..30i64 {
+            articles::insert_published(
+                db,
+                &input(a, &format!("通报{i}"), "茶园管护。", now - DAY - i),
+            )
+            .await
+            .unwrap();
+        }
+        for id in ids.iter().step_by(7) {
+            sqlx::query("UPDATE articles SET status = 'draft' WHERE id = $1")
+                .bind(*id)
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+        // The oldest becomes the newest, one is deleted.
+        sqlx::query("UPDATE articles SET published_at = $1 WHERE id = $2")
+            .bind(now - 60)
+            .bind(ids[258])
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM articles WHERE id = $1")
+            .bind(ids[1])
+            .execute(db.pool())
+            .await
+            .unwrap();
+        search::drain(db).await.unwrap();
+        let search = |channel_ids: Vec<i64>, from: Option<i64>, page: i64| {
+            let db = db.clone();
+            async move {
+                let found = search::search(
+                    &db,
+                    &SearchQuery {
+                        text: "茶园".into(),
+                        channel_ids,
+                        from,
+                        page,
+                        per_page: 20,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+                found.hits.iter().map(|h| h.id).collect::<Vec<i64>>()
+            }
+        };
+        let from = now - DAY - 50 * 60;
+        let first = search(Vec::new(), None, 1).await;
+        assert_eq!(first[0], ids[258], "{backend}: the new publish time counts");
+        assert!(!first.contains(&ids[1]), "{backend}");
+        for (channels, from) in [(vec![], None), (vec![b], None), (vec![a], Some(from))] {
+            let mut shown = Vec::new();
+            for page in 1.. {
+                let found = search(channels.clone(), from, page).await;
+                if found.is_empty() {
+                    break;
+                }
+                shown.extend(found);
+            }
+            assert!(
+                shown
+                    .iter()
+                    .all(|id| !ids.iter().step_by(7).any(|d| d == id))
+            );
+            if db.backend() != fupin::db::Backend::Postgres {
+                // FTS5's bm25 weighs title matches the same way: none of the
+                // body-only matches comes before a title match.
+                let last_title = shown.iter().rposition(|id| ids.contains(id));
+                let first_body = shown.iter().position(|id| !ids.contains(id));
+                if let (Some(t), Some(f)) = (last_title, first_body) {
+                    assert!(t < f, "{backend}: {channels:?} {from:?}");
+                }
+                continue;
+            }
+            let mut cond = String::new();
+            if let [c] = channels.as_slice() {
+                cond.push_str(&format!(" AND a.channel_id = {c}"));
+            }
+            if let Some(f) = from {
+                cond.push_str(&format!(" AND a.published_at >= {f}"));
+            }
+            let all: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT a.id FROM search_index s JOIN articles a ON a.id = s.doc_key
+                 WHERE s.terms @@ '茶园'::tsquery AND a.status = 'published'{cond}
+                 ORDER BY ts_rank(s.head, '茶园'::tsquery) DESC, a.published_at DESC, a.id DESC"
+            )))
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            assert_eq!(shown, all, "{backend}: {channels:?} {from:?}");
+        }
+        if db.backend() == fupin::db::Backend::Postgres {
+            let (rows, wrong): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE r.rank <> ts_rank(s.head, '茶园'::tsquery)
+                     OR r.at <> a.published_at OR r.channel_id <> a.channel_id)
+                 FROM search_title_rank r JOIN search_index s USING (doc_key)
+                 JOIN articles a ON a.id = r.doc_key WHERE r.term = '茶园'",
+            )
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            assert_eq!((rows, wrong), (259, 0), "{backend}");
+        }
+        app.finish().await;
+    }
+}

@@ -116,9 +116,11 @@ fn conditions(q: &MatchQuery<'_>, first: usize) -> (String, String, Vec<i64>) {
 
 /// The SQL selecting `doc_key, score, at` of every allowed match (only
 /// `doc_key` when not `ranked`: counting needs no scores), and its bind
-/// values after the match expression (`$1`).
+/// values after the match expression (`$1`). Ranked on PostgreSQL, the
+/// words alone ([`rank_expr`]) are bound last, after those values.
 fn match_sql(backend: Backend, q: &MatchQuery<'_>, ranked: bool) -> (String, Vec<i64>) {
     let (article_cond, page_cond, binds) = conditions(q, 2);
+    let rank_param = binds.len() + 2;
     let with_pages = q.channel_ids.is_empty();
     let sql = match backend {
         // CROSS JOIN keeps FTS5 as the outer loop: left to itself SQLite may
@@ -152,9 +154,10 @@ fn match_sql(backend: Backend, q: &MatchQuery<'_>, ranked: bool) -> (String, Vec
         // CTE, read only as far as the outer query needs), then joined; see
         // `find` for why the planner needs the push.
         Backend::Postgres => {
+            let rank = format!(", ts_rank(head, ${rank_param}::tsquery)::float8 AS rank");
             let (rank, cols) = if ranked {
                 (
-                    ", ts_rank(head, $1::tsquery)::float8 AS rank",
+                    rank.as_str(),
                     ("h.doc_key AS doc_key, -h.rank AS score, ", " AS at"),
                 )
             } else {
@@ -222,18 +225,22 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     };
     let mut page = Vec::new();
     if q.offset < count && q.order == Order::Relevance {
-        // The title tier first (PostgreSQL, one word): however few its
-        // documents, they are the best of all matches, so if enough of
-        // them are visible they are the page. Otherwise the index's best.
+        // The title tier first (PostgreSQL, one word): its documents are
+        // the best of all matches, listed in the full query's order, so if
+        // enough of its first rows are visible they are the page.
+        // Otherwise the index's best.
         let mut picked = None;
-        if let Some(tier) = title_first(&mut tx, db.backend(), q, &expr, want).await? {
-            let whole = (tier.len() as i64) < want;
-            let top = tier.len() as i64;
-            picked = pick_visible(&mut tx, q, tier, top, whole).await?;
+        if let Some(tier) = title_tier(&mut tx, db.backend(), q, want).await? {
+            picked = pick_visible(&mut tx, q, tier, Candidates::Prefix).await?;
         }
         if picked.is_none() {
-            let candidates = best_candidates(&mut tx, db.backend(), &expr, want).await?;
-            picked = pick_visible(&mut tx, q, candidates, want, false).await?;
+            let candidates = best_candidates(&mut tx, db.backend(), q, &expr, want).await?;
+            let kind = if (candidates.len() as i64) < want {
+                Candidates::All
+            } else {
+                Candidates::Best
+            };
+            picked = pick_visible(&mut tx, q, candidates, kind).await?;
         }
         if let Some(found) = picked {
             tx.commit().await?;
@@ -253,6 +260,9 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(expr);
         for v in &binds {
             query = query.bind(*v);
+        }
+        if db.backend() == Backend::Postgres {
+            query = query.bind(rank_expr(q.terms));
         }
         let rows = query.fetch_all(&mut *tx).await?;
         page = scored(&rows)?;
@@ -331,36 +341,57 @@ async fn count_matches(
     Ok(query.fetch_one(&mut *conn).await?.try_get("n")?)
 }
 
-/// On PostgreSQL, for one word without a channel filter: the best matches
-/// among the documents with the word in their title, at most `want` of
-/// them (`None` on SQLite, for several words, or within channels).
-/// `ts_rank` ranks any title match (weight A) above any match in the body
-/// alone (weight D), so the `n` returned are the `n` best of all matches,
-/// found without ranking every match of a common word; the title terms
-/// have a GIN index of their own.
-async fn title_first(
+/// On PostgreSQL, for one word: the first `want` documents holding the
+/// word in their title, within the query's channels and dates, in the
+/// order of the full query (`None` on SQLite, for several words, or when
+/// ordered by date). `ts_rank` ranks any title match (weight A, at least
+/// about 0.6) above any match in the body alone (weight D, at most about
+/// 0.1), so these come first among all matches; `search_title_rank` holds
+/// each document's rank for each of its title words, computed by the
+/// indexer with the same `ts_rank` the full query uses, and its btree lists
+/// them by rank, then newest, then key: the full query's order, ties
+/// included. Reading them costs a range of one index however common the word.
+async fn title_tier(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     q: &MatchQuery<'_>,
-    expr: &str,
     want: i64,
 ) -> anyhow::Result<Option<Vec<(i64, f64)>>> {
     let [term] = q.terms else {
         return Ok(None);
     };
-    if backend != Backend::Postgres || !q.channel_ids.is_empty() {
+    if backend != Backend::Postgres || q.order != Order::Relevance {
         return Ok(None);
     }
+    let mut binds: Vec<i64> = Vec::new();
+    let mut cond = String::new();
+    if !q.channel_ids.is_empty() {
+        let list: Vec<String> = q
+            .channel_ids
+            .iter()
+            .map(|id| {
+                binds.push(*id);
+                format!("${}", binds.len() + 1)
+            })
+            .collect();
+        cond.push_str(&format!(" AND channel_id IN ({})", list.join(", ")));
+    }
+    for (value, op) in [(q.from, ">="), (q.to, "<")] {
+        if let Some(v) = value {
+            binds.push(v);
+            cond.push_str(&format!(" AND at {op} ${}", binds.len() + 1));
+        }
+    }
     let sql = format!(
-        "SELECT doc_key, -ts_rank(head, $1::tsquery)::float8 AS score FROM search_index
-         WHERE title_terms @@ $2::tsquery ORDER BY score {}",
+        "SELECT doc_key, -rank::float8 AS score FROM search_title_rank
+         WHERE term = $1{cond} ORDER BY rank DESC, at DESC, doc_key DESC {}",
         crate::db::limit_offset(want, 0)
     );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(expr)
-        .bind(pg_quote(term))
-        .fetch_all(&mut *conn)
-        .await?;
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(term.as_str());
+    for v in &binds {
+        query = query.bind(*v);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
     Ok(Some(scored(&rows)?))
 }
 
@@ -372,6 +403,7 @@ async fn title_first(
 async fn best_candidates(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
+    q: &MatchQuery<'_>,
     expr: &str,
     want: i64,
 ) -> anyhow::Result<Vec<(i64, f64)>> {
@@ -382,15 +414,25 @@ async fn best_candidates(
              WHERE search_fts MATCH $1 ORDER BY score {lim}"
         ),
         Backend::Postgres => format!(
-            "SELECT doc_key, -ts_rank(head, $1::tsquery)::float8 AS score FROM search_index
+            "SELECT doc_key, -ts_rank(head, $2::tsquery)::float8 AS score FROM search_index
              WHERE terms @@ $1::tsquery ORDER BY score {lim}"
         ),
     };
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(expr)
-        .fetch_all(&mut *conn)
-        .await?;
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(expr);
+    if backend == Backend::Postgres {
+        query = query.bind(rank_expr(q.terms));
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
     Ok(scored(&rows)?)
+}
+
+/// What PostgreSQL ranks with: the words of the query alone. The match
+/// expression also holds the channels' lexemes when a channel is chosen,
+/// and `ts_rank` of an AND holding a lexeme the `head` lacks (channels are
+/// never in it) is 0 for every document: results within a channel would
+/// come newest first instead of best first.
+fn rank_expr(terms: &[String]) -> String {
+    match_expr(Backend::Postgres, terms, &[])
 }
 
 /// (key, score) of rows that select `doc_key` and `score`.
@@ -400,25 +442,33 @@ fn scored(rows: &[AnyRow]) -> sqlx::Result<Vec<(i64, f64)>> {
         .collect()
 }
 
+/// What a list of candidates given to [`pick_visible`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Candidates {
+    /// Every match of the query: the visible ones are the whole answer.
+    All,
+    /// The best matches by score; more may share the last one's score.
+    Best,
+    /// The first matches in the full query's exact order (score, newest,
+    /// key), more following.
+    Prefix,
+}
+
 /// Best match first: the index ranked on its own (no join per match), and
 /// only its best few hundred are checked for visibility and filters. If
 /// enough of them pass, those are the answer (anything ranked lower cannot
 /// come before them); if not, `None`, and the caller runs the full query.
 /// Common words match tens of thousands of articles: this keeps them from
-/// being joined one by one. The candidates are the best `want` of all
-/// matches (all of them when fewer); `whole_tier` says that every match
-/// scoring like the last candidate is among them, so a tie with it
-/// cannot hide a better-ordered document.
+/// being joined one by one.
 async fn pick_visible(
     conn: &mut sqlx::AnyConnection,
     q: &MatchQuery<'_>,
     candidates: Vec<(i64, f64)>,
-    want: i64,
-    whole_tier: bool,
+    kind: Candidates,
 ) -> anyhow::Result<Option<Vec<(i64, f64)>>> {
     let need = (q.offset + q.limit).max(0);
     let allowed = allowed_keys(conn, q, &candidates).await?;
-    let exhaustive = (candidates.len() as i64) < want;
+    let exhaustive = kind == Candidates::All;
     let worst = candidates.last().map(|c| c.1);
     let mut visible: Vec<(i64, f64, i64)> = candidates
         .into_iter()
@@ -428,13 +478,11 @@ async fn pick_visible(
         return Ok(None);
     }
     // Equal scores are ordered as the full query orders them (newest
-    // first). If the last result needed ties with the last candidate, more
-    // documents with that score may lie past the candidates: full query.
+    // first). If the last result needed ties with the last of the best
+    // candidates, more documents with that score may lie past them: full
+    // query. A prefix of the exact order has no such documents.
     visible.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
-    if !exhaustive
-        && !whole_tier
-        && need > 0
-        && visible.get(need as usize - 1).map(|v| v.1) == worst
+    if kind == Candidates::Best && need > 0 && visible.get(need as usize - 1).map(|v| v.1) == worst
     {
         return Ok(None);
     }
