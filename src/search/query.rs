@@ -231,7 +231,7 @@ pub fn highlight(seg: &Segmenter, text: &str, wanted: &HashSet<&str>, max_chars:
 }
 
 /// Characters segmented at a time when looking for matches.
-const SNIPPET_CHUNK: usize = 600;
+const SNIPPET_CHUNK: usize = 150;
 
 /// Where the wanted terms are in `chars`, as sorted character ranges.
 /// Segmenting is the costly part, so the text is taken in chunks cut where

@@ -4,7 +4,7 @@
 //! results.
 
 use sqlx::any::AnyRow;
-use sqlx::{AssertSqlSafe, Executor, Row};
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{page_key, pg_channel_lexeme, pg_quote, placeholders, sqlite_channel_tag};
 use crate::db::{Backend, Db, now};
@@ -199,8 +199,8 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
         return Ok((0, Vec::new()));
     }
     let expr = match_expr(db.backend(), q.terms, q.channel_ids);
-    let mut tx = db.begin_write().await?;
-    if db.backend() == Backend::Postgres {
+    let mut tx = match db.backend() {
+        Backend::Sqlite => db.begin_write().await?,
         // The planner prices `terms @@ q` on the heap, which holds only
         // TOAST pointers, so it prefers scanning (and detoasting) every
         // tsvector to the GIN index: 140 ms instead of a few at 10k rows.
@@ -209,13 +209,16 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
         // Counting stops at `cap` only if the matches are joined one by one
         // as they come: a merge or hash join reads every match of a common
         // word first (23,521 for one word at 100k: 65–100 ms instead of 10).
-        // One round trip for the four settings.
-        tx.execute(
-            "SET LOCAL enable_seqscan = off; SET LOCAL jit = off; \
-             SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashjoin = off",
-        )
-        .await?;
-    }
+        // One round trip for the transaction and the four settings.
+        Backend::Postgres => {
+            db.pool()
+                .begin_with(
+                    "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL jit = off; \
+                     SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashjoin = off",
+                )
+                .await?
+        }
+    };
     let need = (q.offset + q.limit).max(0);
     let want = (need * 4).max(200);
     let count = if surely_over(&mut tx, db.backend(), q, &expr, cap).await? {
@@ -229,9 +232,19 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
         // the best of all matches, listed in the full query's order, so if
         // enough of its first rows are visible they are the page.
         // Otherwise the index's best.
+        // Its first rows are read a few past the page's end first (each
+        // candidate is checked against `articles`), then as many as the
+        // other candidates when too many of those were hidden.
         let mut picked = None;
-        if let Some(tier) = title_tier(&mut tx, db.backend(), q, want).await? {
+        for rows in [(need * 3 / 2).max(need + 10), want] {
+            let Some(tier) = title_tier(&mut tx, db.backend(), q, rows).await? else {
+                break;
+            };
+            let complete = (tier.len() as i64) < rows;
             picked = pick_visible(&mut tx, q, tier, Candidates::Prefix).await?;
+            if picked.is_some() || complete {
+                break;
+            }
         }
         if picked.is_none() {
             let candidates = best_candidates(&mut tx, db.backend(), q, &expr, want).await?;
