@@ -2,6 +2,7 @@
 //! the importer uses so that importing a page twice never duplicates it.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -199,9 +200,53 @@ pub async fn get(db: &Db, id: i64) -> anyhow::Result<Option<Article>> {
 
 /// One article if the public may see it now.
 pub async fn get_visible(db: &Db, id: i64) -> anyhow::Result<Option<Article>> {
-    let sql = format!("SELECT {FULL} FROM articles WHERE id = $2 AND {VISIBLE}");
-    let rows = read(db, &sql, &[Arg::Int(now()), Arg::Int(id)], full_from_row).await?;
+    let rows = read(
+        db,
+        &GET_VISIBLE,
+        &[Arg::Int(now()), Arg::Int(id)],
+        full_from_row,
+    )
+    .await?;
     Ok(rows.into_iter().next())
+}
+
+/// The statement of [`get_visible`] (written once: the article page runs it
+/// at every request).
+static GET_VISIBLE: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {FULL} FROM articles WHERE id = $2 AND {VISIBLE}"));
+
+/// The article page's reads: a visible article with the articles nearest in
+/// time on each side, as [`get_visible`] and [`around`] read them. On
+/// SQLite both run in one read transaction of the reader, so they see one
+/// state and take the file's locks once.
+pub async fn visible_with_around(
+    db: &Db,
+    id: i64,
+    limit: i64,
+) -> anyhow::Result<Option<(Article, Vec<Nearby>, Vec<Nearby>)>> {
+    if let Some(reader) = db.reader() {
+        return reader.snapshot(|s| {
+            let Some(article) = s
+                .rows(
+                    &GET_VISIBLE,
+                    &[Arg::Int(now()), Arg::Int(id)],
+                    full_from_row,
+                )?
+                .into_iter()
+                .next()
+            else {
+                return Ok(None);
+            };
+            let rows = s.rows(&around_sql(limit), &around_args(&article), side_from_row)?;
+            let (newer, older) = sides(rows);
+            Ok(Some((article, newer, older)))
+        });
+    }
+    let Some(article) = get_visible(db, id).await? else {
+        return Ok(None);
+    };
+    let (newer, older) = around(db, &article, limit).await?;
+    Ok(Some((article, newer, older)))
 }
 
 /// Index hints for SQLite: its planner, without statistics, takes the back
@@ -360,6 +405,34 @@ pub async fn around(
     article: &Article,
     limit: i64,
 ) -> anyhow::Result<(Vec<Nearby>, Vec<Nearby>)> {
+    let rows = read(db, &around_sql(limit), &around_args(article), side_from_row).await?;
+    Ok(sides(rows))
+}
+
+/// The values [`around_sql`] binds.
+fn around_args(article: &Article) -> [Arg<'static>; 3] {
+    [
+        Arg::Int(article.channel_id),
+        Arg::Int(article.published_at),
+        Arg::Int(article.id),
+    ]
+}
+
+/// The statement of [`around`] for `limit` articles a side; the article
+/// page's (six) is written once.
+fn around_sql(limit: i64) -> std::borrow::Cow<'static, str> {
+    static PAGE: LazyLock<String> = LazyLock::new(|| write_around_sql(ARTICLE_PAGE_NEARBY));
+    if limit == ARTICLE_PAGE_NEARBY {
+        std::borrow::Cow::Borrowed(PAGE.as_str())
+    } else {
+        std::borrow::Cow::Owned(write_around_sql(limit))
+    }
+}
+
+/// How many articles of each side the article page reads.
+pub const ARTICLE_PAGE_NEARBY: i64 = 6;
+
+fn write_around_sql(limit: i64) -> String {
     // Both sides in one statement: one round trip for the article page.
     // Each side is two exact ranges of the channel's time index: the
     // articles of the same publish time past this one by id, then the later
@@ -378,7 +451,7 @@ pub async fn around(
             same(cmp)
         )
     };
-    let sql = [
+    [
         (1, same(">"), "id", limit.to_string()),
         (1, "published_at > $2".into(), "published_at, id", rest(">")),
         (0, same("<"), "id DESC", limit.to_string()),
@@ -399,23 +472,23 @@ pub async fn around(
         )
     })
     .collect::<Vec<_>>()
-    .join(" UNION ALL ");
-    let args = [
-        Arg::Int(article.channel_id),
-        Arg::Int(article.published_at),
-        Arg::Int(article.id),
-    ];
-    let rows = read(db, &sql, &args, |row| {
-        Ok((
-            row.int("side")?,
-            Nearby {
-                id: row.int("id")?,
-                title: row.text("title")?,
-                published_at: row.int("published_at")?,
-            },
-        ))
-    })
-    .await?;
+    .join(" UNION ALL ")
+}
+
+/// One row of [`around_sql`]: its side (1 newer, 0 older) and the article.
+fn side_from_row(row: &dyn Fields) -> sqlx::Result<(i64, Nearby)> {
+    Ok((
+        row.int("side")?,
+        Nearby {
+            id: row.int("id")?,
+            title: row.text("title")?,
+            published_at: row.int("published_at")?,
+        },
+    ))
+}
+
+/// The rows of [`around_sql`] as (newer, older), nearest first on each side.
+fn sides(rows: Vec<(i64, Nearby)>) -> (Vec<Nearby>, Vec<Nearby>) {
     let (mut newer, mut older) = (Vec::new(), Vec::new());
     for (side, near) in rows {
         if side == 1 {
@@ -427,7 +500,7 @@ pub async fn around(
     // Nearest first on each side, whatever order the union kept.
     newer.sort_by_key(|a| (a.published_at, a.id));
     older.sort_by_key(|a| std::cmp::Reverse((a.published_at, a.id)));
-    Ok((newer, older))
+    (newer, older)
 }
 
 /// Merges the two sides of [`around`] into one list, nearest in time first.

@@ -80,12 +80,15 @@ pub async fn render_article(
     id: i64,
     font: &'static str,
 ) -> AppResult<Option<String>> {
-    let Some(article) = articles::get_visible(&state.db, id).await? else {
+    let Some((article, newer, older)) =
+        articles::visible_with_around(&state.db, id, articles::ARTICLE_PAGE_NEARBY).await?
+    else {
         return Ok(None);
     };
-    Ok(Some(
-        render_article_page(state, &article, font, false).await?,
-    ))
+    let data = SiteData::load(state).await?;
+    Ok(Some(render_article_view(
+        state, &data, &article, newer, older, font, false,
+    )?))
 }
 
 /// Renders an article as the public page shows it; `preview` marks the
@@ -97,7 +100,8 @@ pub async fn render_article_page(
     preview: bool,
 ) -> AppResult<String> {
     let data = SiteData::load(state).await?;
-    let (newer_list, older_list) = articles::around(&state.db, article, 6).await?;
+    let (newer_list, older_list) =
+        articles::around(&state.db, article, articles::ARTICLE_PAGE_NEARBY).await?;
     render_article_view(state, &data, article, newer_list, older_list, font, preview)
 }
 
