@@ -12,6 +12,7 @@
 //! `--no-trigram` to skip the trigram comparison. `--dump DIR` benchmarks
 //! nothing: it writes the segmented corpus and query sets to DIR as JSON
 //! lines, for measuring another engine on the same terms (`bench/tantivy`).
+//! `FUPIN_BENCH_SLOWEST=N` also prints the N slowest queries of each set.
 
 use std::time::{Duration, Instant};
 

@@ -14,7 +14,10 @@
 -- full query's order (rank, then newest, then key), so the first rows are
 -- the first results, ties included; channel and date filters are read
 -- along the same range.
-ALTER TABLE search_index DROP COLUMN title_terms;
+--
+-- 0010's `title_terms` is no longer read but is still written: an instance
+-- of the previous release reads it during a rolling upgrade (see "Upgrades"
+-- in docs/deploy.md). A later release drops it.
 
 CREATE TABLE search_title_rank (
     term       TEXT NOT NULL,

@@ -190,7 +190,9 @@ impl Claim {
                 .await?;
             }
             // One statement, one round trip per document in a rebuild: the
-            // terms, then the document's title tier replaced. Each distinct
+            // terms (`title_terms` only for instances of the previous
+            // release during an upgrade), then the document's title tier
+            // replaced. Each distinct
             // title term gets the rank the full query gives the document for
             // that word alone: `ts_rank` of the same `head` and the same
             // one-term tsquery, quoted as `pg_quote` quotes it. The DELETE
@@ -198,9 +200,10 @@ impl Claim {
             Backend::Postgres => {
                 sqlx::query(
                     r#"WITH doc AS (
-                         INSERT INTO search_index (doc_key, terms, head)
-                         VALUES ($1, $2::tsvector, $3::tsvector)
-                         ON CONFLICT (doc_key) DO UPDATE SET terms = EXCLUDED.terms, head = EXCLUDED.head
+                         INSERT INTO search_index (doc_key, terms, head, title_terms)
+                         VALUES ($1, $2::tsvector, $3::tsvector, $4::tsvector)
+                         ON CONFLICT (doc_key) DO UPDATE SET terms = EXCLUDED.terms,
+                             head = EXCLUDED.head, title_terms = EXCLUDED.title_terms
                          RETURNING doc_key, head),
                      old AS (DELETE FROM search_title_rank WHERE doc_key = $1)
                      INSERT INTO search_title_rank (term, doc_key, channel_id, at, rank)
@@ -489,9 +492,12 @@ pub async fn merge_pending_or_log(db: &Db) {
 /// this after each drain, so the list stays short; a no-op on SQLite.
 pub async fn merge_pending(db: &Db) -> anyhow::Result<()> {
     if db.backend() == Backend::Postgres {
-        sqlx::query("SELECT gin_clean_pending_list('search_index_terms'::regclass) AS n")
-            .fetch_one(db.pool())
-            .await?;
+        sqlx::query(
+            "SELECT gin_clean_pending_list('search_index_terms'::regclass) \
+             + gin_clean_pending_list('search_index_title_terms'::regclass) AS n",
+        )
+        .fetch_one(db.pool())
+        .await?;
     }
     Ok(())
 }
