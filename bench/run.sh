@@ -70,11 +70,13 @@ for n in "${sizes[@]}"; do
 
   # Export against Hugo, same articles. Before each run the previous output
   # is moved aside (deleted only when the benchmark ends) and the disk
-  # synced. Not deleted: for 30 seconds after a file is deleted, ext4 skips
-  # its inode when creating files, scanning past every recently freed one,
-  # so creating ten thousand files right after deleting as many cost either
-  # tool seconds of kernel time that have nothing to do with it (measured:
-  # fupin 4.2-5.2 s, Hugo 4.9-6.2 s on a 10k site, against 0.4 s and 1.5 s).
+  # synced. Not deleted: creating ten thousand files within a minute or so
+  # of deleting as many cost either tool seconds of kernel time that have
+  # nothing to do with it (perf: ext4's inode allocator in
+  # `recently_deleted` and `find_inode_bit`, and the threads spinning on its
+  # lock; measured on a 10k site: fupin 4.2-5.2 s, Hugo 4.9-6.2 s, against
+  # 0.4 s and 1.5 s with no recent deletions). The outputs moved aside take
+  # disk space until the end: three of each tool per size.
   mkdir -p "$dir/trash"
   aside() { echo "mv $* \$(mktemp -d $dir/trash/r.XXXXXX)/ 2>/dev/null; sync"; }
   hyperfine -r 3 --export-json "$dir/hf.json" \

@@ -11,7 +11,8 @@
 //! channel for the export) go through the pool instead, so they never hold
 //! a worker thread ([`read_in_pool`]). Connections are opened on first use,
 //! marked `query_only`, and see every commit at once (WAL: each statement
-//! reads the latest committed state). Writes never come here.
+//! reads the latest committed state, or the state a [`Reader::snapshot`]
+//! began with for the reads inside it). Writes never come here.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -190,8 +191,11 @@ impl Reader {
             // Nothing was written: ending the transaction either way loses
             // nothing, and a connection left inside one is not reused.
             let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
-            conn.prepare_cached(end)?.execute([])?;
-            out
+            let ended = conn.prepare_cached(end).and_then(|mut s| s.execute([]));
+            // The read's own error says more than a failed ROLLBACK after it.
+            let out = out?;
+            ended?;
+            Ok(out)
         })
     }
 }
@@ -333,9 +337,19 @@ mod tests {
             count(s)?;
             anyhow::bail!("stop")
         });
-        assert!(failed.is_err());
-        let idle = reader.idle.lock().unwrap();
-        assert!(!idle.is_empty() && idle.iter().all(|c| c.is_autocommit()));
+        assert_eq!(failed.unwrap_err().to_string(), "stop");
+        assert_eq!(
+            reader.idle.lock().unwrap().len(),
+            1,
+            "rolled back and reused"
+        );
+        // A connection left inside a transaction is closed, not shelved.
+        let left_open = reader.with(|conn| {
+            conn.execute_batch("BEGIN")?;
+            Ok(())
+        });
+        assert!(left_open.is_ok());
+        assert!(reader.idle.lock().unwrap().is_empty());
     }
 
     #[test]

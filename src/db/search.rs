@@ -32,9 +32,6 @@ pub struct SourceDoc {
     pub body_html: String,
     /// The article's channel (none for a single page).
     pub channel_id: Option<i64>,
-    /// The time results are ordered by: an article's publish time, a
-    /// page's time of change.
-    pub at: i64,
 }
 
 /// Queue entries claimed by one indexer, inside one transaction: the
@@ -118,7 +115,7 @@ impl Claim {
         let mut out = Vec::new();
         if !articles.is_empty() {
             let sql = format!(
-                "SELECT id, channel_id, published_at, title, subtitle, source, author, summary, body_html FROM articles
+                "SELECT id, channel_id, title, subtitle, source, author, summary, body_html FROM articles
                  WHERE id IN ({})",
                 placeholders(articles.len())
             );
@@ -136,13 +133,12 @@ impl Claim {
                         .collect::<sqlx::Result<_>>()?,
                     body_html: row.try_get("body_html")?,
                     channel_id: Some(row.try_get("channel_id")?),
-                    at: row.try_get("published_at")?,
                 });
             }
         }
         if !pages.is_empty() {
             let sql = format!(
-                "SELECT id, updated_at, title, body_html FROM pages WHERE id IN ({})",
+                "SELECT id, title, body_html FROM pages WHERE id IN ({})",
                 placeholders(pages.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -156,23 +152,20 @@ impl Claim {
                     extra: Vec::new(),
                     body_html: row.try_get("body_html")?,
                     channel_id: None,
-                    at: row.try_get("updated_at")?,
                 });
             }
         }
         Ok(out)
     }
 
-    /// Replaces the terms of one document (and its channel tag); on
-    /// PostgreSQL also its rows in the title tier (`search_title_rank`).
-    pub async fn write(&mut self, doc: &DocTerms<'_>) -> anyhow::Result<()> {
-        let DocTerms {
-            key,
-            title,
-            body,
-            channel_id,
-            at,
-        } = *doc;
+    /// Replaces the terms of one document (and its channel tag).
+    pub async fn write(
+        &mut self,
+        key: i64,
+        title: &[String],
+        body: &[String],
+        channel_id: Option<i64>,
+    ) -> anyhow::Result<()> {
         match self.backend {
             Backend::Sqlite => {
                 sqlx::query("DELETE FROM search_fts WHERE rowid = $1")
@@ -189,34 +182,17 @@ impl Claim {
                 .execute(&mut *self.tx)
                 .await?;
             }
-            // One statement, one round trip per document in a rebuild: the
-            // terms (`title_terms` only for instances of the previous
-            // release during an upgrade), then the document's title tier
-            // replaced. Each distinct
-            // title term gets the rank the full query gives the document for
-            // that word alone: `ts_rank` of the same `head` and the same
-            // one-term tsquery, quoted as `pg_quote` quotes it. The DELETE
-            // sees the rows from before the statement, the INSERT adds.
             Backend::Postgres => {
                 sqlx::query(
-                    r#"WITH doc AS (
-                         INSERT INTO search_index (doc_key, terms, head, title_terms)
-                         VALUES ($1, $2::tsvector, $3::tsvector, $4::tsvector)
-                         ON CONFLICT (doc_key) DO UPDATE SET terms = EXCLUDED.terms,
-                             head = EXCLUDED.head, title_terms = EXCLUDED.title_terms
-                         RETURNING doc_key, head),
-                     old AS (DELETE FROM search_title_rank WHERE doc_key = $1)
-                     INSERT INTO search_title_rank (term, doc_key, channel_id, at, rank)
-                     SELECT t.lexeme, doc.doc_key, $5, $6, ts_rank(doc.head,
-                         ('''' || replace(replace(t.lexeme, '\', '\\'), '''', '''''') || '''')::tsquery)
-                     FROM doc CROSS JOIN unnest($4::tsvector) t"#,
+                    "INSERT INTO search_index (doc_key, terms, head, title_terms)
+                     VALUES ($1, $2::tsvector, $3::tsvector, $4::tsvector)
+                     ON CONFLICT (doc_key) DO UPDATE SET terms = EXCLUDED.terms,
+                         head = EXCLUDED.head, title_terms = EXCLUDED.title_terms",
                 )
                 .bind(key)
                 .bind(terms_literal(title, body, channel_id))
                 .bind(head_literal(title, body))
                 .bind(terms_literal(title, &[], None))
-                .bind(channel_id)
-                .bind(at)
                 .execute(&mut *self.tx)
                 .await?;
             }
@@ -228,10 +204,7 @@ impl Claim {
     pub async fn remove(&mut self, key: i64) -> anyhow::Result<()> {
         let sql = match self.backend {
             Backend::Sqlite => "DELETE FROM search_fts WHERE rowid = $1",
-            Backend::Postgres => {
-                "WITH gone AS (DELETE FROM search_title_rank WHERE doc_key = $1)
-                 DELETE FROM search_index WHERE doc_key = $1"
-            }
+            Backend::Postgres => "DELETE FROM search_index WHERE doc_key = $1",
         };
         sqlx::query(sql).bind(key).execute(&mut *self.tx).await?;
         Ok(())
@@ -242,21 +215,6 @@ impl Claim {
         self.tx.commit().await?;
         Ok(())
     }
-}
-
-/// The terms of one document as the indexer writes them.
-#[derive(Debug, Clone, Copy)]
-pub struct DocTerms<'a> {
-    /// Index key.
-    pub key: i64,
-    /// Title terms.
-    pub title: &'a [String],
-    /// Body terms (with the other short fields).
-    pub body: &'a [String],
-    /// The article's channel (none for a single page).
-    pub channel_id: Option<i64>,
-    /// The time results are ordered by (see [`SourceDoc::at`]).
-    pub at: i64,
 }
 
 /// Quotes a term for tsvector/tsquery input. Terms are letters and digits
@@ -460,7 +418,7 @@ pub async fn analyze(db: &Db) -> anyhow::Result<()> {
             sqlx::query("PRAGMA optimize").execute(db.pool()).await?;
         }
         Backend::Postgres => {
-            sqlx::query("ANALYZE search_index, articles")
+            sqlx::query("ANALYZE search_index, search_title_rank, articles")
                 .execute(db.pool())
                 .await?;
             merge_pending_or_log(db).await;
@@ -493,8 +451,7 @@ pub async fn merge_pending_or_log(db: &Db) {
 pub async fn merge_pending(db: &Db) -> anyhow::Result<()> {
     if db.backend() == Backend::Postgres {
         sqlx::query(
-            "SELECT gin_clean_pending_list('search_index_terms'::regclass) \
-             + gin_clean_pending_list('search_index_title_terms'::regclass) AS n",
+            "SELECT gin_clean_pending_list('search_index_terms'::regclass)              + gin_clean_pending_list('search_index_title_terms'::regclass) AS n",
         )
         .fetch_one(db.pool())
         .await?;
@@ -509,7 +466,10 @@ pub async fn index_size(db: &Db) -> anyhow::Result<Option<i64>> {
         Backend::Sqlite => {
             "SELECT COALESCE(SUM(pgsize), 0) AS n FROM dbstat WHERE name LIKE 'search_fts%'"
         }
-        Backend::Postgres => "SELECT pg_total_relation_size('search_index') AS n",
+        Backend::Postgres => {
+            "SELECT pg_total_relation_size('search_index')
+                 + pg_total_relation_size('search_title_rank') AS n"
+        }
     };
     match sqlx::query(sql).fetch_one(db.pool()).await {
         Ok(row) => Ok(Some(row.try_get("n")?)),

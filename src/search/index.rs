@@ -29,7 +29,6 @@ struct DocTerms {
     title: Vec<String>,
     body: Vec<String>,
     channel_id: Option<i64>,
-    at: i64,
 }
 
 fn segment_doc(seg: &Segmenter, doc: &SourceDoc) -> DocTerms {
@@ -46,7 +45,6 @@ fn segment_doc(seg: &Segmenter, doc: &SourceDoc) -> DocTerms {
         title: seg.index_words(&doc.title),
         body: seg.index_words(&body),
         channel_id: doc.channel_id,
-        at: doc.at,
     }
 }
 
@@ -83,17 +81,7 @@ pub async fn drain_batch(db: &Db, limit: i64) -> anyhow::Result<usize> {
     let keys = claim.keys.clone();
     for key in &keys {
         match terms.iter().find(|t| t.key == *key) {
-            Some(t) => {
-                claim
-                    .write(&search::DocTerms {
-                        key: t.key,
-                        title: &t.title,
-                        body: &t.body,
-                        channel_id: t.channel_id,
-                        at: t.at,
-                    })
-                    .await?
-            }
+            Some(t) => claim.write(t.key, &t.title, &t.body, t.channel_id).await?,
             None => claim.remove(*key).await?,
         }
     }

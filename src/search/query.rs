@@ -232,6 +232,9 @@ pub fn highlight(seg: &Segmenter, text: &str, wanted: &HashSet<&str>, max_chars:
 
 /// Characters segmented at a time when looking for matches.
 const SNIPPET_CHUNK: usize = 150;
+/// How far a chunk's end may move to reach a character no term continues
+/// past (letters and digits run on; the chunk is cut there at the latest).
+const SNIPPET_CHUNK_MAX: usize = 1_200;
 
 /// Where the wanted terms are in `chars`, as sorted character ranges.
 /// Segmenting is the costly part, so the text is taken in chunks cut where
@@ -248,7 +251,7 @@ fn find_marks(
     let mut at = 0;
     while at < chars.len() {
         let mut end = (at + SNIPPET_CHUNK).min(chars.len());
-        while end < chars.len() && end < at + 2 * SNIPPET_CHUNK && chars[end].is_alphanumeric() {
+        while end < chars.len() && end < at + SNIPPET_CHUNK_MAX && chars[end].is_alphanumeric() {
             end += 1;
         }
         let piece: String = chars[at..end].iter().collect();

@@ -706,16 +706,18 @@ async fn a_word_in_few_titles_ranks_them_first_and_pages_past_them() {
 }
 
 /// A word held once by hundreds of titles ranks them all equally, so the
-/// order among them is newest first, then by id; on PostgreSQL the pages
+/// order among them is newest first, then by key; on PostgreSQL the pages
 /// come from the title tier's rank-ordered list. Every page, with a
 /// channel or a date range too, must be the one ranking every match gives,
-/// hidden articles left out; the list must hold the rank `ts_rank` gives
-/// and follow a changed publish time and a deletion.
+/// hidden articles left out, after the list has followed a changed publish
+/// time (at once, before any reindex), a deletion, a title that lost the
+/// word and a single page that has it; its stored ranks must be `ts_rank`'s.
 #[tokio::test]
 async fn equally_ranked_titles_page_as_ranking_every_match() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let db = &app.state.db;
+        let pg = db.backend() == fupin::db::Backend::Postgres;
         let tree = ChannelTree::load(db).await.unwrap();
         let (a, b) = (
             tree.by_slug("dishi-lianbo").unwrap().id,
@@ -746,26 +748,15 @@ async fn equally_ranked_titles_page_as_ranking_every_match() {
             .await
             .unwrap();
         }
-        for id in ids.iter().step_by(7) {
+        search::drain(db).await.unwrap();
+        let drafts: Vec<i64> = ids.iter().copied().step_by(7).collect();
+        for id in &drafts {
             sqlx::query("UPDATE articles SET status = 'draft' WHERE id = $1")
                 .bind(*id)
                 .execute(db.pool())
                 .await
                 .unwrap();
         }
-        // The oldest becomes the newest, one is deleted.
-        sqlx::query("UPDATE articles SET published_at = $1 WHERE id = $2")
-            .bind(now - 60)
-            .bind(ids[258])
-            .execute(db.pool())
-            .await
-            .unwrap();
-        sqlx::query("DELETE FROM articles WHERE id = $1")
-            .bind(ids[1])
-            .execute(db.pool())
-            .await
-            .unwrap();
-        search::drain(db).await.unwrap();
         let search = |channel_ids: Vec<i64>, from: Option<i64>, page: i64| {
             let db = db.clone();
             async move {
@@ -782,60 +773,109 @@ async fn equally_ranked_titles_page_as_ranking_every_match() {
                 )
                 .await
                 .unwrap();
-                found.hits.iter().map(|h| h.id).collect::<Vec<i64>>()
+                // Index keys: pages are negative.
+                found
+                    .hits
+                    .iter()
+                    .map(|h| match h.kind {
+                        fupin::search::query::HitKind::Page => -h.id,
+                        fupin::search::query::HitKind::Article => h.id,
+                    })
+                    .collect::<Vec<i64>>()
             }
         };
+        // The oldest becomes the newest: first at once, before any reindex.
+        sqlx::query("UPDATE articles SET published_at = $1 WHERE id = $2")
+            .bind(now - 60)
+            .bind(ids[258])
+            .execute(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(search(Vec::new(), None, 1).await[0], ids[258], "{backend}");
+        sqlx::query("DELETE FROM articles WHERE id = $1")
+            .bind(ids[1])
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE articles SET title = '茶叶第2期简报' WHERE id = $1")
+            .bind(ids[2])
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let page: i64 = sqlx::query_scalar(
+            "INSERT INTO pages (slug, title, body_html, updated_at)
+             VALUES ('chayuan', '茶园介绍', '<p>介绍</p>', $1) RETURNING id",
+        )
+        .bind(now - DAY - 3 * 60)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        search::drain(db).await.unwrap();
         let from = now - DAY - 50 * 60;
-        let first = search(Vec::new(), None, 1).await;
-        assert_eq!(first[0], ids[258], "{backend}: the new publish time counts");
-        assert!(!first.contains(&ids[1]), "{backend}");
+        let mut unfiltered = Vec::new();
         for (channels, from) in [(vec![], None), (vec![b], None), (vec![a], Some(from))] {
             let mut shown = Vec::new();
-            for page in 1.. {
-                let found = search(channels.clone(), from, page).await;
+            for n in 1.. {
+                let found = search(channels.clone(), from, n).await;
                 if found.is_empty() {
                     break;
                 }
                 shown.extend(found);
             }
-            assert!(
-                shown
-                    .iter()
-                    .all(|id| !ids.iter().step_by(7).any(|d| d == id))
-            );
-            if db.backend() != fupin::db::Backend::Postgres {
+            assert!(shown.iter().all(|id| !drafts.contains(id)), "{backend}");
+            assert!(!shown.contains(&ids[1]) && !shown.contains(&ids[2]));
+            if channels.is_empty() {
+                unfiltered = shown.clone();
+            }
+            if !pg {
                 // FTS5's bm25 weighs title matches the same way: none of the
                 // body-only matches comes before a title match.
                 let last_title = shown.iter().rposition(|id| ids.contains(id));
-                let first_body = shown.iter().position(|id| !ids.contains(id));
+                let first_body = shown.iter().position(|id| !ids.contains(id) && *id > 0);
                 if let (Some(t), Some(f)) = (last_title, first_body) {
                     assert!(t < f, "{backend}: {channels:?} {from:?}");
                 }
                 continue;
             }
-            let mut cond = String::new();
+            let (mut article_cond, mut page_cond) = (String::new(), String::new());
             if let [c] = channels.as_slice() {
-                cond.push_str(&format!(" AND a.channel_id = {c}"));
+                article_cond.push_str(&format!(" AND a.channel_id = {c}"));
+                page_cond.push_str(" AND false");
             }
             if let Some(f) = from {
-                cond.push_str(&format!(" AND a.published_at >= {f}"));
+                article_cond.push_str(&format!(" AND a.published_at >= {f}"));
+                page_cond.push_str(&format!(" AND p.updated_at >= {f}"));
             }
             let all: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT a.id FROM search_index s JOIN articles a ON a.id = s.doc_key
-                 WHERE s.terms @@ '茶园'::tsquery AND a.status = 'published'{cond}
-                 ORDER BY ts_rank(s.head, '茶园'::tsquery) DESC, a.published_at DESC, a.id DESC"
+                "SELECT doc_key FROM (
+                     SELECT s.doc_key, ts_rank(s.head, '茶园'::tsquery) AS r, a.published_at AS at
+                     FROM search_index s JOIN articles a ON a.id = s.doc_key
+                     WHERE s.terms @@ '茶园'::tsquery AND a.status = 'published'{article_cond}
+                     UNION ALL
+                     SELECT s.doc_key, ts_rank(s.head, '茶园'::tsquery), p.updated_at
+                     FROM search_index s JOIN pages p ON p.id = -s.doc_key
+                     WHERE s.terms @@ '茶园'::tsquery{page_cond}) m
+                 ORDER BY r DESC, at DESC, doc_key DESC"
             )))
             .fetch_all(db.pool())
             .await
             .unwrap();
             assert_eq!(shown, all, "{backend}: {channels:?} {from:?}");
         }
-        if db.backend() == fupin::db::Backend::Postgres {
+        let first_article = unfiltered.iter().find(|k| **k > 0);
+        assert_eq!(first_article, Some(&ids[258]), "{backend}");
+        assert!(unfiltered.contains(&-page), "{backend}: the page is found");
+        if pg {
+            // One row per document with the word in its title (drafts too;
+            // not the deleted one nor the retitled one), each with the rank,
+            // time and channel the full query would use.
             let (rows, wrong): (i64, i64) = sqlx::query_as(
                 "SELECT COUNT(*), COUNT(*) FILTER (WHERE r.rank <> ts_rank(s.head, '茶园'::tsquery)
-                     OR r.at <> a.published_at OR r.channel_id <> a.channel_id)
+                     OR r.at <> COALESCE(a.published_at, p.updated_at)
+                     OR r.channel_id IS DISTINCT FROM a.channel_id)
                  FROM search_title_rank r JOIN search_index s USING (doc_key)
-                 JOIN articles a ON a.id = r.doc_key WHERE r.term = '茶园'",
+                 LEFT JOIN articles a ON a.id = r.doc_key LEFT JOIN pages p ON p.id = -r.doc_key
+                 WHERE r.term = '茶园'",
             )
             .fetch_one(db.pool())
             .await

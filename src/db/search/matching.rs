@@ -209,11 +209,12 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
         // Counting stops at `cap` only if the matches are joined one by one
         // as they come: a merge or hash join reads every match of a common
         // word first (23,521 for one word at 100k: 65–100 ms instead of 10).
-        // One round trip for the transaction and the four settings.
+        // One round trip for the transaction and the four settings; one
+        // snapshot for all its statements (count, candidates, checks).
         Backend::Postgres => {
             db.pool()
                 .begin_with(
-                    "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL jit = off; \
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL jit = off; \
                      SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashjoin = off",
                 )
                 .await?
@@ -360,8 +361,9 @@ async fn count_matches(
 /// ordered by date). `ts_rank` ranks any title match (weight A, at least
 /// about 0.6) above any match in the body alone (weight D, at most about
 /// 0.1), so these come first among all matches; `search_title_rank` holds
-/// each document's rank for each of its title words, computed by the
-/// indexer with the same `ts_rank` the full query uses, and its btree lists
+/// each document's rank for each of its title words, computed by triggers
+/// with the same `ts_rank` the full query uses (migration 0012, in the
+/// transaction that writes the terms or changes the time), and its btree lists
 /// them by rank, then newest, then key: the full query's order, ties
 /// included. Reading them costs a range of one index however common the word.
 async fn title_tier(
@@ -441,9 +443,9 @@ async fn best_candidates(
 
 /// What PostgreSQL ranks with: the words of the query alone. The match
 /// expression also holds the channels' lexemes when a channel is chosen,
-/// and `ts_rank` of an AND holding a lexeme the `head` lacks (channels are
-/// never in it) is 0 for every document: results within a channel would
-/// come newest first instead of best first.
+/// and `ts_rank` of a word AND a lexeme the `head` lacks (channels are
+/// never in it) is the same for every document: results of one word within
+/// a channel came newest first instead of best first.
 fn rank_expr(terms: &[String]) -> String {
     match_expr(Backend::Postgres, terms, &[])
 }
