@@ -885,3 +885,101 @@ async fn equally_ranked_titles_page_as_ranking_every_match() {
         app.finish().await;
     }
 }
+
+/// PostgreSQL's title tier on an upgrade: migration 0012 fills it from the
+/// index that exists (nothing is reindexed), and terms written the way the
+/// previous release's indexer writes them (straight into `search_index`,
+/// knowing nothing of the tier) keep it right.
+#[tokio::test]
+async fn the_title_tier_is_filled_on_upgrade_and_kept_by_any_indexer() {
+    if !backends().contains(&"postgres") {
+        return;
+    }
+    let app = TestApp::new("postgres").await;
+    let db = &app.state.db;
+    let tree = ChannelTree::load(db).await.unwrap();
+    let ch = tree.by_slug("dishi-lianbo").unwrap().id;
+    let now = fupin::db::now();
+    let mut ids = Vec::new();
+    for i in 0..12i64 {
+        let title = format!("梯田{}第{i}号", if i % 2 == 0 { "灌溉" } else { "修缮" });
+        let id = articles::insert_published(db, &input(ch, &title, "春耕。", now - DAY - i))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    search::drain(db).await.unwrap();
+    let rows = |db: fupin::db::Db| async move {
+        sqlx::query_as::<_, (i64, String, f64)>(
+            "SELECT doc_key, term, rank::float8 FROM search_title_rank ORDER BY doc_key, term",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+    };
+    let written = rows(db.clone()).await;
+    assert!(written.len() >= 36, "{written:?}");
+    // Back to version 11, then migrate: the same rows, from the index.
+    sqlx::raw_sql(
+        "DROP TABLE search_title_rank;
+         DROP TRIGGER search_index_title_rank ON search_index;
+         DROP TRIGGER search_articles_title_rank ON articles;
+         DROP TRIGGER search_pages_title_rank ON pages;
+         DROP TRIGGER search_articles_time ON articles;
+         DROP TRIGGER search_pages_time ON pages;
+         DROP FUNCTION search_title_sync(), search_title_moved(),
+             search_title_rows(BIGINT, TSVECTOR, TSVECTOR), search_term_query(TEXT);
+         DELETE FROM fupin_migrations WHERE version = 12;
+         DELETE FROM search_queue;",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let report = fupin::db::migrate(db).await.unwrap();
+    assert_eq!(report.applied, vec![12]);
+    assert_eq!(rows(db.clone()).await, written);
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_queue")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "nothing to reindex");
+    // The previous release's indexer rewrites one document whose title
+    // lost a word and gained another.
+    sqlx::query(
+        "INSERT INTO search_index (doc_key, terms, head, title_terms)
+         VALUES ($1, '''梯田'' ''水渠''', '''水渠'':1A ''梯田'':2', '''水渠''')
+         ON CONFLICT (doc_key) DO UPDATE SET terms = EXCLUDED.terms,
+             head = EXCLUDED.head, title_terms = EXCLUDED.title_terms",
+    )
+    .bind(ids[0])
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let terms: Vec<(String, f64)> = sqlx::query_as(
+        "SELECT term, rank::float8 FROM search_title_rank WHERE doc_key = $1 ORDER BY term",
+    )
+    .bind(ids[0])
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let expected: f64 = sqlx::query_scalar(
+        "SELECT ts_rank('''水渠'':1A ''梯田'':2'::tsvector, '''水渠'''::tsquery)::float8",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(terms, vec![("水渠".to_string(), expected)]);
+    // And one that an indexer removes.
+    sqlx::query("DELETE FROM search_index WHERE doc_key = $1")
+        .bind(ids[1])
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_title_rank WHERE doc_key = $1")
+        .bind(ids[1])
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    app.finish().await;
+}
