@@ -326,7 +326,12 @@ impl Target {
 /// Sends a request to the router of any app state (one with settings of its
 /// own beside a [`TestApp`], say).
 pub async fn send_to(state: &fupin::app::AppState, req: Request<Body>) -> Page {
-    let response = state.router().oneshot(req).await.expect("infallible");
+    send_via(state.router(), req).await
+}
+
+/// Sends a request to a router built once and kept (see [`send_to`]).
+pub async fn send_via(router: axum::Router, req: Request<Body>) -> Page {
+    let response = router.oneshot(req).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)

@@ -79,17 +79,7 @@ fn multipart(csrf: &str, file_name: &str, bytes: &[u8]) -> Vec<u8> {
 }
 
 async fn send(router: &Router, req: Request<Body>) -> Page {
-    let response = router.clone().oneshot(req).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    Page {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    crate::harness::send_via(router.clone(), req).await
 }
 
 /// Uploads through a real route with the session's token in the form.
