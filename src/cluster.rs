@@ -110,7 +110,7 @@ const KEEP_LOGS: i64 = 2 * 86_400;
 async fn run_job(state: &AppState, job: &Job, now: i64) -> anyhow::Result<()> {
     match job.name {
         "publish_scheduled" => {
-            let report = db::articles::publish_due(&state.db, now).await?;
+            let report = crate::editorial::due::publish_due(&state.db, now).await?;
             if !report.published.is_empty() {
                 tracing::info!(
                     count = report.published.len(),

@@ -5,9 +5,9 @@
 
 use anyhow::Context;
 
-use crate::db::articles::{self, ArticleInput};
 use crate::db::channels::ChannelTree;
 use crate::db::{Db, now, settings};
+use crate::editorial::{self, Action, ArticleFields, Import, Principal};
 use crate::html::sanitize;
 
 const PLACES: &[&str] = &[
@@ -81,7 +81,7 @@ pub async fn fill(db: &Db) -> anyhow::Result<usize> {
             let place = PLACES[(ci + k) % PLACES.len()];
             let topic = TOPICS[(ci * 5 + k) % TOPICS.len()];
             let days = (k * 3 + ci) as i64;
-            let input = ArticleInput {
+            let fields = ArticleFields {
                 channel_id: channel.id,
                 title: format!("【示例】{place}：{topic}"),
                 source: SOURCES[(ci + k) % SOURCES.len()].to_string(),
@@ -97,13 +97,24 @@ pub async fn fill(db: &Db) -> anyhow::Result<usize> {
                 is_pinned: k == 3,
                 is_recommended: k < 2,
                 is_headline: ci == 0 && k == 0,
-                hits: ((n * 53) % 400) as i64,
                 published_at: t - days * 86_400 - (ci as i64) * 3_600,
-                ..ArticleInput::default()
+                ..ArticleFields::default()
             };
-            articles::insert_published(db, &input)
-                .await
-                .context("cannot add a sample article")?;
+            let import = Import {
+                key: format!("demo:{n}"),
+                fields,
+                hits: ((n * 53) % 400) as i64,
+                original_url: None,
+                legacy_path: None,
+            };
+            editorial::apply(
+                db,
+                &Principal::command_line(),
+                Action::Import(Box::new(import)),
+            )
+            .await
+            .map_err(anyhow::Error::from)
+            .context("cannot add a sample article")?;
             n += 1;
         }
     }

@@ -1,5 +1,6 @@
-//! Articles: the rows, the public listings (published only) and the upsert
-//! the importer uses so that importing a page twice never duplicates it.
+//! Articles: the one list of editable fields ([`ArticleFields`]), the rows
+//! and the public listings (published only). The writes are in
+//! `db::editorial`, called only by the use cases of `crate::editorial`.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -52,11 +53,13 @@ impl Status {
     }
 }
 
-/// One whole article.
-#[derive(Debug, Clone, Serialize)]
-pub struct Article {
-    /// Row id; the public address is `/a/{id}.html`.
-    pub id: i64,
+/// The editable fields of an article: the one list that the editor form,
+/// the importer, the revisions and the public view share. A stored revision
+/// is this struct as JSON, read with `#[serde(default)]`, so a revision
+/// saved before a field existed still loads (the field takes its default).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ArticleFields {
     /// Its channel.
     pub channel_id: i64,
     /// Title.
@@ -81,18 +84,83 @@ pub struct Article {
     pub is_recommended: bool,
     /// 头条.
     pub is_headline: bool,
-    /// 点击数 as flushed to the database.
-    pub hits: i64,
-    /// Workflow state.
-    pub status: Status,
     /// Publish time (Unix seconds).
     pub published_at: i64,
     /// 下线 time, if any.
     pub unpublish_at: Option<i64>,
+}
+
+/// The columns of [`ArticleFields`], in the order [`bind_fields`] binds them.
+pub(crate) const FIELD_COLUMNS: &str = "channel_id, title, subtitle, source, author, editor, summary, body_html, \
+    cover, is_pinned, is_recommended, is_headline, published_at, unpublish_at";
+/// How many values [`bind_fields`] binds.
+pub(crate) const FIELD_COUNT: usize = 14;
+
+/// Binds the fields in the order of [`FIELD_COLUMNS`].
+pub(crate) fn bind_fields<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    f: &'q ArticleFields,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(f.channel_id)
+        .bind(&f.title)
+        .bind(&f.subtitle)
+        .bind(&f.source)
+        .bind(&f.author)
+        .bind(&f.editor)
+        .bind(&f.summary)
+        .bind(&f.body_html)
+        .bind(&f.cover)
+        .bind(i64::from(f.is_pinned))
+        .bind(i64::from(f.is_recommended))
+        .bind(i64::from(f.is_headline))
+        .bind(f.published_at)
+        .bind(f.unpublish_at)
+}
+
+/// Reads the columns of [`FIELD_COLUMNS`].
+pub(crate) fn fields_from_row(row: &dyn Fields) -> sqlx::Result<ArticleFields> {
+    Ok(ArticleFields {
+        channel_id: row.int("channel_id")?,
+        title: row.text("title")?,
+        subtitle: row.text("subtitle")?,
+        source: row.text("source")?,
+        author: row.text("author")?,
+        editor: row.text("editor")?,
+        summary: row.text("summary")?,
+        body_html: row.text("body_html")?,
+        cover: row.text("cover")?,
+        is_pinned: row.flag("is_pinned")?,
+        is_recommended: row.flag("is_recommended")?,
+        is_headline: row.flag("is_headline")?,
+        published_at: row.int("published_at")?,
+        unpublish_at: row.opt_int("unpublish_at")?,
+    })
+}
+
+/// One whole article: its editable fields (reached through `Deref`, so
+/// `article.title` reads the field) and what the program keeps about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Article {
+    /// Row id; the public address is `/a/{id}.html`.
+    pub id: i64,
+    /// The editable fields.
+    #[serde(flatten)]
+    pub fields: ArticleFields,
+    /// 点击数 as flushed to the database.
+    pub hits: i64,
+    /// Workflow state.
+    pub status: Status,
     /// The legacy site's address, when imported.
     pub original_url: Option<String>,
     /// Last change (Unix seconds).
     pub updated_at: i64,
+}
+
+impl std::ops::Deref for Article {
+    type Target = ArticleFields;
+    fn deref(&self) -> &ArticleFields {
+        &self.fields
+    }
 }
 
 /// The fields of an article that lists show.
@@ -135,22 +203,9 @@ const LISTED: &str = "status = 'published'";
 pub(crate) fn full_from_row(row: &dyn Fields) -> sqlx::Result<Article> {
     Ok(Article {
         id: row.int("id")?,
-        channel_id: row.int("channel_id")?,
-        title: row.text("title")?,
-        subtitle: row.text("subtitle")?,
-        source: row.text("source")?,
-        author: row.text("author")?,
-        editor: row.text("editor")?,
-        summary: row.text("summary")?,
-        body_html: row.text("body_html")?,
-        cover: row.text("cover")?,
-        is_pinned: row.flag("is_pinned")?,
-        is_recommended: row.flag("is_recommended")?,
-        is_headline: row.flag("is_headline")?,
+        fields: fields_from_row(row)?,
         hits: row.int("hits")?,
         status: Status::parse(&row.text("status")?),
-        published_at: row.int("published_at")?,
-        unpublish_at: row.opt_int("unpublish_at")?,
         original_url: row.opt_text("original_url")?,
         updated_at: row.int("updated_at")?,
     })
@@ -531,179 +586,24 @@ pub async fn list_visible_ids(db: &Db, limit: i64) -> anyhow::Result<Vec<(i64, i
         .collect::<sqlx::Result<_>>()?)
 }
 
-/// The values of an article to write.
-#[derive(Debug, Clone, Default)]
-pub struct ArticleInput {
-    /// Its channel.
-    pub channel_id: i64,
-    /// Title.
-    pub title: String,
-    /// Subtitle.
-    pub subtitle: String,
-    /// 来源.
-    pub source: String,
-    /// Author.
-    pub author: String,
-    /// Editor.
-    pub editor: String,
-    /// Summary.
-    pub summary: String,
-    /// Sanitized body.
-    pub body_html: String,
-    /// Cover image address.
-    pub cover: String,
-    /// 置顶.
-    pub is_pinned: bool,
-    /// 推荐.
-    pub is_recommended: bool,
-    /// 头条.
-    pub is_headline: bool,
-    /// Initial hit count.
-    pub hits: i64,
-    /// Publish time.
-    pub published_at: i64,
-    /// The legacy site's address, when imported.
-    pub original_url: Option<String>,
-}
-
-/// Inserts a published article and returns its id.
-pub async fn insert_published(db: &Db, input: &ArticleInput) -> anyhow::Result<i64> {
-    let t = now();
-    let row = sqlx::query(
-        "INSERT INTO articles (channel_id, title, subtitle, source, author, editor, summary, body_html,
-             cover, is_pinned, is_recommended, is_headline, hits, status, published_at, original_url,
-             created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'published', $14, $15, $16, $16)
-         RETURNING id",
+/// Inserts a published article and returns its id, without a revision or
+/// an entry in the 操作日志: a fixture for tests and benchmarks. The
+/// program itself writes articles only through `editorial::apply`.
+#[doc(hidden)]
+pub async fn insert_published(db: &Db, fields: &ArticleFields) -> anyhow::Result<i64> {
+    let mut conn = db.pool().acquire().await?;
+    super::editorial::insert(
+        &mut conn,
+        fields,
+        Status::Published,
+        None,
+        0,
+        None,
+        None,
+        now(),
     )
-    .bind(input.channel_id)
-    .bind(&input.title)
-    .bind(&input.subtitle)
-    .bind(&input.source)
-    .bind(&input.author)
-    .bind(&input.editor)
-    .bind(&input.summary)
-    .bind(&input.body_html)
-    .bind(&input.cover)
-    .bind(i64::from(input.is_pinned))
-    .bind(i64::from(input.is_recommended))
-    .bind(i64::from(input.is_headline))
-    .bind(input.hits)
-    .bind(input.published_at)
-    .bind(&input.original_url)
-    .bind(t)
-    .fetch_one(db.pool())
     .await
-    .context("cannot store the article")?;
-    Ok(row.try_get("id")?)
-}
-
-/// What an import did to the stored article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImportOutcome {
-    /// A new article.
-    Imported,
-    /// An existing article whose content changed.
-    Updated,
-    /// An existing article, already identical.
-    Unchanged,
-}
-
-/// Stores an imported article under its import key: inserts it the first
-/// time, updates it in place when its content changed, and leaves it alone
-/// otherwise. The legacy address, if any, is mapped to the article. All of it
-/// runs in the caller's transaction.
-pub async fn upsert_imported(
-    conn: &mut sqlx::AnyConnection,
-    import_key: &str,
-    input: &ArticleInput,
-    legacy_path: Option<&str>,
-) -> anyhow::Result<(i64, ImportOutcome)> {
-    let t = now();
-    let existing = sqlx::query(
-        "SELECT id, channel_id, title, subtitle, source, author, editor, body_html, published_at, original_url
-         FROM articles WHERE import_key = $1",
-    )
-    .bind(import_key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (id, outcome) = match existing {
-        None => {
-            let row = sqlx::query(
-                "INSERT INTO articles (channel_id, title, subtitle, source, author, editor, summary, body_html,
-                     cover, hits, status, published_at, original_url, import_key, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'published', $11, $12, $13, $14, $14)
-                 RETURNING id",
-            )
-            .bind(input.channel_id)
-            .bind(&input.title)
-            .bind(&input.subtitle)
-            .bind(&input.source)
-            .bind(&input.author)
-            .bind(&input.editor)
-            .bind(&input.summary)
-            .bind(&input.body_html)
-            .bind(&input.cover)
-            .bind(input.hits)
-            .bind(input.published_at)
-            .bind(&input.original_url)
-            .bind(import_key)
-            .bind(t)
-            .fetch_one(&mut *conn)
-            .await?;
-            (row.try_get::<i64, _>("id")?, ImportOutcome::Imported)
-        }
-        Some(row) => {
-            let id: i64 = row.try_get("id")?;
-            let same = row.try_get::<i64, _>("channel_id")? == input.channel_id
-                && row.try_get::<String, _>("title")? == input.title
-                && row.try_get::<String, _>("subtitle")? == input.subtitle
-                && row.try_get::<String, _>("source")? == input.source
-                && row.try_get::<String, _>("author")? == input.author
-                && row.try_get::<String, _>("editor")? == input.editor
-                && row.try_get::<String, _>("body_html")? == input.body_html
-                && row.try_get::<i64, _>("published_at")? == input.published_at
-                && (input.original_url.is_none()
-                    || row.try_get::<Option<String>, _>("original_url")? == input.original_url);
-            if same {
-                (id, ImportOutcome::Unchanged)
-            } else {
-                sqlx::query(
-                    "UPDATE articles SET channel_id = $1, title = $2, subtitle = $3, source = $4, author = $5,
-                         editor = $6, summary = $7, body_html = $8, published_at = $9,
-                         original_url = COALESCE($10, original_url), updated_at = $11
-                     WHERE id = $12",
-                )
-                .bind(input.channel_id)
-                .bind(&input.title)
-                .bind(&input.subtitle)
-                .bind(&input.source)
-                .bind(&input.author)
-                .bind(&input.editor)
-                .bind(&input.summary)
-                .bind(&input.body_html)
-                .bind(input.published_at)
-                .bind(&input.original_url)
-                .bind(t)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-                (id, ImportOutcome::Updated)
-            }
-        }
-    };
-    if let Some(path) = legacy_path {
-        sqlx::query(
-            "INSERT INTO legacy_urls (path, article_id) VALUES ($1, $2)
-             ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id",
-        )
-        .bind(path)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok((id, outcome))
+    .context("cannot store the article")
 }
 
 /// The article an old address of the legacy site maps to.
@@ -743,95 +643,36 @@ pub async fn count_all(db: &Db) -> anyhow::Result<i64> {
         .try_get("n")?)
 }
 
-/// What [`publish_due`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DueReport {
-    /// Scheduled articles that went live.
-    pub published: Vec<i64>,
-    /// Published articles whose 下线 time came (now drafts again).
-    pub unpublished: Vec<i64>,
-}
-
-/// The scheduled-publishing job: publishes every 定时发布 article whose time
-/// has come and takes down every published article whose 下线 time has
-/// passed (it becomes a draft, with a note saying why). Each change is a
-/// conditional update, so two instances running it at once never act twice
-/// on one article; each is written to the 操作日志 as done by 系统.
-pub async fn publish_due(db: &Db, now: i64) -> anyhow::Result<DueReport> {
-    use super::audit::{self, Actor, Outcome};
-    let mut report = DueReport::default();
-    let due = sqlx::query(
-        "SELECT id, title FROM articles WHERE status = 'scheduled' AND published_at <= $1 ORDER BY published_at, id",
+/// The 定时发布 articles whose publish time has come and the published
+/// articles whose 下线 time has passed, as (due to go live, due to go
+/// offline), oldest first (the job in `editorial::due` acts on them).
+pub async fn due(db: &Db, now: i64) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
+    let live = sqlx::query(
+        "SELECT id FROM articles WHERE status = 'scheduled' AND published_at <= $1 ORDER BY published_at, id",
     )
     .bind(now)
     .fetch_all(db.pool())
     .await?;
-    for row in due {
-        let id: i64 = row.try_get("id")?;
-        let title: String = row.try_get("title")?;
-        let done = sqlx::query(
-            "UPDATE articles SET status = 'published', updated_at = $1 WHERE id = $2 AND status = 'scheduled'",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(db.pool())
-        .await?
-        .rows_affected()
-            == 1;
-        if done {
-            audit::record(
-                db,
-                &Actor::system(),
-                "定时发布",
-                &format!("文章 #{id} {title}"),
-                Outcome::Ok,
-                "",
-            )
-            .await?;
-            report.published.push(id);
-        }
-    }
     let sql = format!(
-        "SELECT id, title FROM articles {} WHERE status = 'published' AND unpublish_at IS NOT NULL
+        "SELECT id FROM articles {} WHERE status = 'published' AND unpublish_at IS NOT NULL
            AND unpublish_at <= $1 ORDER BY unpublish_at, id",
         hint(db, "articles_expiring")
     );
-    let expired = sqlx::query(AssertSqlSafe(sql))
+    let offline = sqlx::query(AssertSqlSafe(sql))
         .bind(now)
         .fetch_all(db.pool())
         .await?;
-    for row in expired {
-        let id: i64 = row.try_get("id")?;
-        let title: String = row.try_get("title")?;
-        let done = sqlx::query(
-            "UPDATE articles SET status = 'draft', unpublish_at = NULL, review_note = $1, updated_at = $2
-             WHERE id = $3 AND status = 'published' AND unpublish_at IS NOT NULL AND unpublish_at <= $2",
-        )
-        .bind("已到下线时间，自动下线。")
-        .bind(now)
-        .bind(id)
-        .execute(db.pool())
-        .await?
-        .rows_affected()
-            == 1;
-        if done {
-            audit::record(
-                db,
-                &Actor::system(),
-                "定时下线",
-                &format!("文章 #{id} {title}"),
-                Outcome::Ok,
-                "",
-            )
-            .await?;
-            report.unpublished.push(id);
-        }
-    }
-    Ok(report)
+    let ids = |rows: Vec<sqlx::any::AnyRow>| {
+        rows.iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<sqlx::Result<Vec<_>>>()
+    };
+    Ok((ids(live)?, ids(offline)?))
 }
 
-/// Sets an article's workflow state and publish time (used by tests and the
-/// job runner's checks).
+/// Sets an article's workflow state and publish time, without a revision
+/// or a log entry: a fixture for tests.
+#[doc(hidden)]
 pub async fn set_status(db: &Db, id: i64, status: Status, published_at: i64) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE articles SET status = $1, published_at = $2, updated_at = $3 WHERE id = $4",

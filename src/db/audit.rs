@@ -93,6 +93,20 @@ pub async fn record(
     outcome: Outcome,
     detail: &str,
 ) -> anyhow::Result<()> {
+    let mut conn = db.pool().acquire().await?;
+    record_in(&mut conn, actor, action, object, outcome, detail).await
+}
+
+/// Records one entry inside the caller's transaction, so that the entry
+/// and the change it logs are kept or lost together.
+pub async fn record_in(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    action: &str,
+    object: &str,
+    outcome: Outcome,
+    detail: &str,
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor_name, ip, action, object, result, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -105,7 +119,7 @@ pub async fn record(
     .bind(clip(object, 300))
     .bind(outcome.as_str())
     .bind(clip(detail, 1000))
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

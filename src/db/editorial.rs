@@ -1,16 +1,17 @@
 //! Articles as the back office sees them: every state, who created them,
-//! the reviewer's note, the recycle bin; listing with filters; and the
-//! writes of the editor and the workflow. Every content save stores a
-//! revision in the same transaction. The public listings stay in
-//! `articles`, which also holds the scheduled-publishing job.
+//! the reviewer's note, the recycle bin; listing with filters; and every
+//! write of the `articles` table, each inside the caller's transaction.
+//! Only `crate::editorial` calls the writes: it checks the action, then
+//! writes the change, its revision and its 操作日志 row in one transaction.
+//! The public listings stay in `articles`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::articles::{self, Article, Status};
-use super::audit::{Actor, like_escape};
-use super::{Db, now, revisions};
+use super::Db;
+use super::articles::{self, Article, ArticleFields, FIELD_COLUMNS, Status, bind_fields};
+use super::audit::like_escape;
 use crate::auth::ArticleRef;
 
 /// An article with its back-office fields.
@@ -36,61 +37,6 @@ impl AdminArticle {
             channel_id: self.article.channel_id,
             created_by: self.created_by,
             status: self.article.status,
-        }
-    }
-}
-
-/// The editable fields of an article (also what a revision keeps).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct EditInput {
-    /// Channel.
-    pub channel_id: i64,
-    /// Title.
-    pub title: String,
-    /// Subtitle.
-    pub subtitle: String,
-    /// 来源.
-    pub source: String,
-    /// 作者.
-    pub author: String,
-    /// 编辑.
-    pub editor: String,
-    /// 摘要.
-    pub summary: String,
-    /// Sanitized body.
-    pub body_html: String,
-    /// Cover image address.
-    pub cover: String,
-    /// 置顶.
-    pub is_pinned: bool,
-    /// 推荐.
-    pub is_recommended: bool,
-    /// 头条.
-    pub is_headline: bool,
-    /// 发布时间.
-    pub published_at: i64,
-    /// 下线时间.
-    pub unpublish_at: Option<i64>,
-}
-
-impl EditInput {
-    /// The editable fields of a stored article.
-    pub fn of(a: &Article) -> EditInput {
-        EditInput {
-            channel_id: a.channel_id,
-            title: a.title.clone(),
-            subtitle: a.subtitle.clone(),
-            source: a.source.clone(),
-            author: a.author.clone(),
-            editor: a.editor.clone(),
-            summary: a.summary.clone(),
-            body_html: a.body_html.clone(),
-            cover: a.cover.clone(),
-            is_pinned: a.is_pinned,
-            is_recommended: a.is_recommended,
-            is_headline: a.is_headline,
-            published_at: a.published_at,
-            unpublish_at: a.unpublish_at,
         }
     }
 }
@@ -343,188 +289,262 @@ pub async fn list(
     ))
 }
 
-/// Creates an article in a state and keeps its first revision.
-pub async fn create(db: &Db, input: &EditInput, status: Status, by: &Actor) -> anyhow::Result<i64> {
-    let t = now();
-    let mut tx = db.begin_write().await?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO articles (channel_id, title, subtitle, source, author, editor, summary, body_html,
-             cover, is_pinned, is_recommended, is_headline, status, published_at, unpublish_at,
-             created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
-         RETURNING id",
-    )
-    .bind(input.channel_id)
-    .bind(&input.title)
-    .bind(&input.subtitle)
-    .bind(&input.source)
-    .bind(&input.author)
-    .bind(&input.editor)
-    .bind(&input.summary)
-    .bind(&input.body_html)
-    .bind(&input.cover)
-    .bind(i64::from(input.is_pinned))
-    .bind(i64::from(input.is_recommended))
-    .bind(i64::from(input.is_headline))
-    .bind(status.as_str())
-    .bind(input.published_at)
-    .bind(input.unpublish_at)
-    .bind(by.id)
-    .bind(t)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
-    revisions::add(&mut tx, id, by, "新建", input, t).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// Saves the content (and the new state) of an article and keeps the
-/// revision. A save clears the reviewer's note unless it is still a
-/// returned draft being edited.
-pub async fn update(
-    db: &Db,
+/// One article by id inside the caller's transaction.
+pub async fn get_in(
+    conn: &mut sqlx::AnyConnection,
     id: i64,
-    input: &EditInput,
-    status: Status,
-    by: &Actor,
-    note: &str,
-) -> anyhow::Result<()> {
-    let t = now();
-    let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "UPDATE articles SET channel_id = $1, title = $2, subtitle = $3, source = $4, author = $5,
-             editor = $6, summary = $7, body_html = $8, cover = $9, is_pinned = $10,
-             is_recommended = $11, is_headline = $12, status = $13, published_at = $14,
-             unpublish_at = $15, updated_at = $16,
-             review_note = CASE WHEN $13 = 'draft' THEN review_note ELSE '' END
-         WHERE id = $17",
-    )
-    .bind(input.channel_id)
-    .bind(&input.title)
-    .bind(&input.subtitle)
-    .bind(&input.source)
-    .bind(&input.author)
-    .bind(&input.editor)
-    .bind(&input.summary)
-    .bind(&input.body_html)
-    .bind(&input.cover)
-    .bind(i64::from(input.is_pinned))
-    .bind(i64::from(input.is_recommended))
-    .bind(i64::from(input.is_headline))
-    .bind(status.as_str())
-    .bind(input.published_at)
-    .bind(input.unpublish_at)
-    .bind(t)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    revisions::add(&mut tx, id, by, note, input, t).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Moves an article from one of the `from` states to `to`, setting the
-/// reviewer's note and optionally the publish time; false when the
-/// article was not in one of those states (someone else acted first).
-pub async fn transition(
-    db: &Db,
-    id: i64,
-    from: &[Status],
-    to: Status,
-    review_note: &str,
-    published_at: Option<i64>,
-) -> anyhow::Result<bool> {
-    let mut w = Where::default();
-    let to_p = w.text(to.as_str().into());
-    let note_p = w.text(review_note.into());
-    let pub_p = w.int(published_at.unwrap_or(0));
-    let has_pub = w.int(i64::from(published_at.is_some()));
-    let t = w.int(now());
-    let id_p = w.int(id);
-    let states = from
-        .iter()
-        .map(|s| w.text(s.as_str().into()))
-        .collect::<Vec<_>>()
-        .join(", ");
+) -> anyhow::Result<Option<AdminArticle>> {
     let sql = format!(
-        "UPDATE articles SET status = {to_p}, review_note = {note_p},
-             published_at = CASE WHEN {has_pub} = 1 THEN {pub_p} ELSE published_at END,
-             updated_at = {t}
-         WHERE id = {id_p} AND status IN ({states})"
+        "SELECT {}, {EXTRA} FROM articles WHERE id = $1",
+        articles::FULL
     );
-    Ok(w.bind(sqlx::query(AssertSqlSafe(sql)))
-        .execute(db.pool())
-        .await?
-        .rows_affected()
-        == 1)
-}
-
-/// Moves an article to the recycle bin, remembering its state.
-pub async fn trash(db: &Db, id: i64) -> anyhow::Result<bool> {
-    let t = now();
-    Ok(sqlx::query(
-        "UPDATE articles SET trashed_from = status, status = 'trashed', trashed_at = $1, updated_at = $1
-         WHERE id = $2 AND status <> 'trashed'",
-    )
-    .bind(t)
-    .bind(id)
-    .execute(db.pool())
-    .await?
-    .rows_affected()
-        == 1)
-}
-
-/// Takes an article out of the recycle bin as a draft (publishing again is
-/// a deliberate act).
-pub async fn restore(db: &Db, id: i64) -> anyhow::Result<bool> {
-    Ok(sqlx::query(
-        "UPDATE articles SET status = 'draft', trashed_from = NULL, trashed_at = NULL, updated_at = $1
-         WHERE id = $2 AND status = 'trashed'",
-    )
-    .bind(now())
-    .bind(id)
-    .execute(db.pool())
-    .await?
-    .rows_affected()
-        == 1)
-}
-
-/// Deletes an article in the recycle bin for good (with its revisions and
-/// old addresses).
-pub async fn purge(db: &Db, id: i64) -> anyhow::Result<bool> {
-    Ok(
-        sqlx::query("DELETE FROM articles WHERE id = $1 AND status = 'trashed'")
-            .bind(id)
-            .execute(db.pool())
-            .await?
-            .rows_affected()
-            == 1,
-    )
-}
-
-/// Moves an article to another channel.
-pub async fn move_to(db: &Db, id: i64, channel_id: i64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE articles SET channel_id = $1, updated_at = $2 WHERE id = $3")
-        .bind(channel_id)
-        .bind(now())
+    let row = sqlx::query(AssertSqlSafe(sql))
         .bind(id)
-        .execute(db.pool())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.as_ref().map(admin_from_row).transpose()?)
+}
+
+/// One article by id inside the caller's transaction, locked against other
+/// writers until it ends (SQLite's write transaction locks the whole file).
+pub async fn get_locked(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    id: i64,
+) -> anyhow::Result<Option<AdminArticle>> {
+    let lock = match backend {
+        super::Backend::Sqlite => "",
+        super::Backend::Postgres => " FOR UPDATE",
+    };
+    let sql = format!(
+        "SELECT {}, {EXTRA} FROM articles WHERE id = $1{lock}",
+        articles::FULL
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.as_ref().map(admin_from_row).transpose()?)
+}
+
+/// The name of a channel, if it exists.
+pub async fn channel_name(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> anyhow::Result<Option<String>> {
+    let row = sqlx::query("SELECT name FROM channels WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("name")).transpose()?)
+}
+
+/// `$first, $first+1, …` for `count` values.
+fn numbered(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Inserts an article and returns its id.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    conn: &mut sqlx::AnyConnection,
+    f: &ArticleFields,
+    status: Status,
+    created_by: Option<i64>,
+    hits: i64,
+    original_url: Option<&str>,
+    import_key: Option<&str>,
+    at: i64,
+) -> anyhow::Result<i64> {
+    let n = articles::FIELD_COUNT;
+    let sql = format!(
+        "INSERT INTO articles ({FIELD_COLUMNS}, status, created_by, hits, original_url, import_key,
+             created_at, updated_at)
+         VALUES ({}, ${}, ${}, ${}, ${}, ${}, ${}, ${})
+         RETURNING id",
+        numbered(1, n),
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4,
+        n + 5,
+        n + 6,
+        n + 6
+    );
+    let row = bind_fields(sqlx::query(AssertSqlSafe(sql)), f)
+        .bind(status.as_str())
+        .bind(created_by)
+        .bind(hits)
+        .bind(original_url)
+        .bind(import_key)
+        .bind(at)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// Writes the editable fields and the state of an article (and its legacy
+/// address when given). The reviewer's note is kept for a draft (a
+/// returned draft being edited) and cleared otherwise.
+pub async fn write(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    f: &ArticleFields,
+    status: Status,
+    original_url: Option<&str>,
+    at: i64,
+) -> anyhow::Result<()> {
+    let n = articles::FIELD_COUNT;
+    let sql = format!(
+        "UPDATE articles SET ({FIELD_COLUMNS}) = ({}), status = ${s},
+             original_url = COALESCE(${o}, original_url), updated_at = ${t},
+             review_note = CASE WHEN ${s} = 'draft' THEN review_note ELSE '' END
+         WHERE id = ${i}",
+        numbered(1, n),
+        s = n + 1,
+        o = n + 2,
+        t = n + 3,
+        i = n + 4,
+    );
+    bind_fields(sqlx::query(AssertSqlSafe(sql)), f)
+        .bind(status.as_str())
+        .bind(original_url)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// Moves every article of a channel to another (before deleting it).
-pub async fn move_all(db: &Db, from: i64, to: i64) -> anyhow::Result<u64> {
-    Ok(
-        sqlx::query("UPDATE articles SET channel_id = $1, updated_at = $2 WHERE channel_id = $3")
-            .bind(to)
-            .bind(now())
-            .bind(from)
-            .execute(db.pool())
-            .await?
-            .rows_affected(),
+/// The article stored under an import key, if any.
+pub async fn by_import_key(
+    conn: &mut sqlx::AnyConnection,
+    key: &str,
+) -> anyhow::Result<Option<AdminArticle>> {
+    let sql = format!(
+        "SELECT {}, {EXTRA} FROM articles WHERE import_key = $1",
+        articles::FULL
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.as_ref().map(admin_from_row).transpose()?)
+}
+
+/// Maps an old address of the legacy site to an article.
+pub async fn map_legacy_path(
+    conn: &mut sqlx::AnyConnection,
+    path: &str,
+    id: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO legacy_urls (path, article_id) VALUES ($1, $2)
+         ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id",
     )
+    .bind(path)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets an article's state, the reviewer's note, and optionally its
+/// publish time and its 下线 time (`Some(None)` clears it).
+pub async fn set_state(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    to: Status,
+    review_note: &str,
+    published_at: Option<i64>,
+    unpublish_at: Option<Option<i64>>,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE articles SET status = $1, review_note = $2,
+             published_at = CASE WHEN $3 = 1 THEN $4 ELSE published_at END,
+             unpublish_at = CASE WHEN $5 = 1 THEN $6 ELSE unpublish_at END,
+             updated_at = $7
+         WHERE id = $8",
+    )
+    .bind(to.as_str())
+    .bind(review_note)
+    .bind(i64::from(published_at.is_some()))
+    .bind(published_at.unwrap_or(0))
+    .bind(i64::from(unpublish_at.is_some()))
+    .bind(unpublish_at.flatten())
+    .bind(at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves an article to the recycle bin, remembering its state.
+pub async fn trash(conn: &mut sqlx::AnyConnection, id: i64, at: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE articles SET trashed_from = status, status = 'trashed', trashed_at = $1, updated_at = $1
+         WHERE id = $2",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes an article out of the recycle bin as a draft (publishing again is
+/// a deliberate act).
+pub async fn restore(conn: &mut sqlx::AnyConnection, id: i64, at: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE articles SET status = 'draft', trashed_from = NULL, trashed_at = NULL, updated_at = $1
+         WHERE id = $2",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes an article for good (with its revisions and old addresses).
+pub async fn purge(conn: &mut sqlx::AnyConnection, id: i64) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM articles WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves an article to another channel.
+pub async fn move_to(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    channel_id: i64,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE articles SET channel_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(channel_id)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The ids of every article of a channel (in any state).
+pub async fn ids_in_channel(db: &Db, channel_id: i64) -> anyhow::Result<Vec<i64>> {
+    let rows = sqlx::query("SELECT id FROM articles WHERE channel_id = $1 ORDER BY id")
+        .bind(channel_id)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<sqlx::Result<_>>()?)
 }
 
 /// How many articles (in any state) a channel holds.

@@ -2,14 +2,16 @@
 //! the article's editable fields, with who saved it, when and why (a note
 //! such as 恢复自修订 #3). Revisions are listed, compared and restored by
 //! `web::admin::revisions`; they go with their article when it is purged.
+//! The copy is [`ArticleFields`] as JSON, read with defaults for fields
+//! added since it was stored.
 
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::Db;
+use super::articles::ArticleFields;
 use super::audit::Actor;
-use super::editorial::EditInput;
 
 /// One revision without its content.
 #[derive(Debug, Clone, Serialize)]
@@ -45,7 +47,7 @@ pub async fn add(
     article_id: i64,
     by: &Actor,
     note: &str,
-    content: &EditInput,
+    content: &ArticleFields,
     at: i64,
 ) -> anyhow::Result<i64> {
     let row = sqlx::query(
@@ -85,14 +87,24 @@ pub async fn get(
     db: &Db,
     article_id: i64,
     id: i64,
-) -> anyhow::Result<Option<(RevisionInfo, EditInput)>> {
+) -> anyhow::Result<Option<(RevisionInfo, ArticleFields)>> {
+    let mut conn = db.pool().acquire().await?;
+    get_in(&mut conn, article_id, id).await
+}
+
+/// One revision's content inside the caller's transaction.
+pub async fn get_in(
+    conn: &mut sqlx::AnyConnection,
+    article_id: i64,
+    id: i64,
+) -> anyhow::Result<Option<(RevisionInfo, ArticleFields)>> {
     let row = sqlx::query(
         "SELECT id, article_id, created_at, user_name, note, title, fields FROM article_revisions
          WHERE article_id = $1 AND id = $2",
     )
     .bind(article_id)
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?;
     match row {
         Some(row) => {

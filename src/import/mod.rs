@@ -17,8 +17,8 @@ use chrono_tz::Asia::Shanghai;
 use serde::Serialize;
 
 use crate::db::Db;
-use crate::db::articles::{self, ArticleInput, ImportOutcome};
 use crate::db::channels;
+use crate::editorial::{self, Action, ArticleFields, Import, ImportOutcome, Principal};
 use crate::html::{sanitize, text_of, truncate_chars};
 use crate::web::site::layout::article_url;
 use crate::web::site::misc::legacy_key;
@@ -224,6 +224,7 @@ pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Resul
                 }
             }
         }
+        let who = Principal::command_line();
         let mut tx = db
             .begin_write()
             .await
@@ -240,7 +241,7 @@ pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Resul
                 .map(|t| t.timestamp())
                 .unwrap_or_default();
             let body_html = sanitize(&page.body_html);
-            let input = ArticleInput {
+            let fields = ArticleFields {
                 channel_id,
                 title: page.title.clone(),
                 subtitle: page.subtitle.clone().unwrap_or_default(),
@@ -249,10 +250,8 @@ pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Resul
                 editor: page.editor.clone().unwrap_or_default(),
                 summary: truncate_chars(&text_of(&body_html), 100),
                 body_html,
-                hits: page.hits.unwrap_or(0),
                 published_at,
-                original_url: p.original.clone(),
-                ..ArticleInput::default()
+                ..ArticleFields::default()
             };
             let key = match &p.original {
                 Some(url) => format!("url:{url}"),
@@ -263,10 +262,23 @@ pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Resul
                     page.title
                 ),
             };
-            let legacy = p.original.as_deref().and_then(legacy_path);
-            let (id, outcome) = articles::upsert_imported(&mut tx, &key, &input, legacy.as_deref())
-                .await
-                .with_context(|| format!("cannot store {}", reports[p.index].path))?;
+            let import = Import {
+                key,
+                fields,
+                hits: page.hits.unwrap_or(0),
+                original_url: p.original.clone(),
+                legacy_path: p.original.as_deref().and_then(legacy_path),
+            };
+            let done = editorial::apply_in(
+                &mut tx,
+                db.backend(),
+                &who,
+                Action::Import(Box::new(import)),
+            )
+            .await
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot store {}", reports[p.index].path))?;
+            let (id, outcome) = (done.id, done.imported.unwrap_or(ImportOutcome::Unchanged));
             let r = &mut reports[p.index];
             r.status = match outcome {
                 ImportOutcome::Imported => FileStatus::Imported,

@@ -86,7 +86,7 @@ fn message(smtp: &Smtp, to: &[String], letter: &Letter, base_url: &str) -> anyho
         letter.number,
         letter.subject,
         letter.category.label(),
-        crate::web::admin::view::datetime(letter.due_at),
+        crate::datetime::datetime(letter.due_at),
         base_url.trim_end_matches('/'),
         letter.id
     );

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
 use fupin::auth::Role;
-use fupin::db::articles::{ArticleInput, insert_published};
+use fupin::db::articles::{ArticleFields, insert_published};
 use fupin::db::audit;
 use fupin::search::{self, SearchQuery};
 
@@ -20,12 +20,12 @@ async fn article(app: &TestApp, title: &str, body: &str) -> i64 {
     let channel = fupin::db::channels::list(&app.state.db).await.unwrap()[1].id;
     insert_published(
         &app.state.db,
-        &ArticleInput {
+        &ArticleFields {
             channel_id: channel,
             title: title.into(),
             body_html: format!("<p>{body}</p>"),
             published_at: fupin::db::now() - 60,
-            ..ArticleInput::default()
+            ..ArticleFields::default()
         },
     )
     .await

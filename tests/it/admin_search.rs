@@ -2,7 +2,7 @@
 //! (issue 5): segmented words find drafts by their body, not only titles.
 
 use fupin::auth::Role;
-use fupin::db::articles::{ArticleInput, Status, insert_published, set_status};
+use fupin::db::articles::{ArticleFields, Status, insert_published, set_status};
 
 use crate::admin_support::{Browser, add_user};
 use crate::harness::{TestApp, backends};
@@ -15,12 +15,12 @@ async fn article_list_keywords_use_the_search_index() {
         let channel = fupin::db::channels::list(&app.state.db).await.unwrap()[1].id;
         let id = insert_published(
             &app.state.db,
-            &ArticleInput {
+            &ArticleFields {
                 channel_id: channel,
                 title: "合作签约仪式举行".into(),
                 body_html: "<p>中国农业发展银行与协会签署帮扶协议。</p>".into(),
                 published_at: fupin::db::now(),
-                ..ArticleInput::default()
+                ..ArticleFields::default()
             },
         )
         .await

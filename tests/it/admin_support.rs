@@ -265,27 +265,31 @@ impl Cast {
 
 /// A draft by the writer in channel A; its id.
 pub async fn writers_draft(app: &TestApp, cast: &Cast, title: &str) -> i64 {
-    use fupin::db::editorial::{self, EditInput};
-    let input = EditInput {
+    use fupin::editorial::{self, Action, ArticleFields, Principal, Then};
+    let fields = ArticleFields {
         channel_id: cast.channel_a,
         title: title.into(),
         body_html: "<p>草稿正文</p>".into(),
         published_at: fupin::db::now(),
-        ..EditInput::default()
+        ..ArticleFields::default()
     };
-    let actor = fupin::db::audit::Actor {
-        id: Some(cast.writer),
-        name: "zhuangao".into(),
-        ip: String::new(),
+    let writer = Principal {
+        actor: fupin::db::audit::Actor {
+            id: Some(cast.writer),
+            name: "zhuangao".into(),
+            ip: String::new(),
+        },
+        role: Role::Writer,
+        channels: Vec::new(),
     };
-    editorial::create(
-        &app.state.db,
-        &input,
-        fupin::db::articles::Status::Draft,
-        &actor,
-    )
-    .await
-    .unwrap()
+    let action = Action::Create {
+        fields,
+        then: Then::Save,
+    };
+    editorial::apply(&app.state.db, &writer, action)
+        .await
+        .unwrap()
+        .id
 }
 
 /// The concrete address of a route pattern, with fresh objects made for

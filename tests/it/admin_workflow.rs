@@ -280,7 +280,7 @@ async fn every_save_is_a_revision_that_can_be_compared_and_restored() {
 
 #[tokio::test]
 async fn scheduled_articles_go_live_and_offline_when_the_job_runs() {
-    use fupin::db::articles::publish_due;
+    use fupin::editorial::due::publish_due;
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let cast = Cast::new(&app).await;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use fupin::app::{AppState, open_db};
 use fupin::config::{Config, Overrides};
-use fupin::db::articles::{self, ArticleInput, Status};
+use fupin::db::articles::{self, ArticleFields, Status};
 use sqlx::Executor;
 
 use crate::harness::{Server, TestApp, backends, create_pg_database, drop_pg_database, http_get};
@@ -163,12 +163,12 @@ async fn periodic_jobs_run_once_across_instances() {
         let channel = fupin::db::channels::list(&app.state.db).await.unwrap()[1].id;
         let id = articles::insert_published(
             &app.state.db,
-            &ArticleInput {
+            &ArticleFields {
                 channel_id: channel,
                 title: "定时发布的文章".into(),
                 body_html: "<p>到点发布。</p>".into(),
                 published_at: fupin::db::now() - 5,
-                ..ArticleInput::default()
+                ..ArticleFields::default()
             },
         )
         .await
@@ -390,11 +390,11 @@ async fn copy_moves_a_site_between_backends_and_verifies() {
     let channel = fupin::db::channels::list(&db).await.unwrap()[0].id;
     let new_id = articles::insert_published(
         &db,
-        &ArticleInput {
+        &ArticleFields {
             channel_id: channel,
             title: "复制后新增".into(),
             body_html: "<p>x</p>".into(),
-            ..ArticleInput::default()
+            ..ArticleFields::default()
         },
     )
     .await

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
-use fupin::db::articles::{self, ArticleInput};
+use fupin::db::articles::{self, ArticleFields};
 use fupin::db::channels::ChannelTree;
 use fupin::search::{self, SearchQuery};
 
@@ -150,8 +150,8 @@ pub(crate) async fn load_fixtures(app: &TestApp) -> Vec<(&'static str, i64)> {
     ids
 }
 
-fn input(channel_id: i64, title: &str, body: &str, published_at: i64) -> ArticleInput {
-    ArticleInput {
+fn input(channel_id: i64, title: &str, body: &str, published_at: i64) -> ArticleFields {
+    ArticleFields {
         channel_id,
         title: title.into(),
         subtitle: String::new(),
@@ -164,9 +164,8 @@ fn input(channel_id: i64, title: &str, body: &str, published_at: i64) -> Article
         is_pinned: false,
         is_recommended: false,
         is_headline: false,
-        hits: 0,
         published_at,
-        original_url: None,
+        unpublish_at: None,
     }
 }
 

@@ -346,7 +346,7 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn article_neighbours_follow_time_within_the_channel() {
-    use fupin::db::articles::{ArticleInput, insert_published};
+    use fupin::db::articles::{ArticleFields, insert_published};
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let channels = fupin::db::channels::list(&app.state.db).await.unwrap();
@@ -362,12 +362,12 @@ async fn article_neighbours_follow_time_within_the_channel() {
         .iter()
         .enumerate()
         {
-            let input = ArticleInput {
+            let input = ArticleFields {
                 channel_id: *channel,
                 title: title.to_string(),
                 body_html: "<p>正文</p>".into(),
                 published_at: t + i as i64 * 86_400,
-                ..ArticleInput::default()
+                ..ArticleFields::default()
             };
             ids.push(insert_published(&app.state.db, &input).await.unwrap());
         }
@@ -463,14 +463,14 @@ fn comparable(body: &str) -> String {
 
 #[tokio::test]
 async fn article_pages_written_out_match_their_templates_and_themes_override_them() {
-    use fupin::db::articles::{ArticleInput, insert_published};
+    use fupin::db::articles::{ArticleFields, insert_published};
     use fupin::render::BUILTIN;
     for backend in backends() {
         let app = TestApp::new(backend).await;
         fupin::demo::fill(&app.state.db).await.unwrap();
         let channels = fupin::db::channels::list(&app.state.db).await.unwrap();
         // Every optional field set, with the characters markup must escape.
-        let input = ArticleInput {
+        let input = ArticleFields {
             channel_id: channels[1].id,
             title: "标题 <b>&\"'</b>".into(),
             subtitle: "副题 <i>x</i>".into(),
@@ -481,17 +481,17 @@ async fn article_pages_written_out_match_their_templates_and_themes_override_the
             body_html: "<p>正文 &amp; 更多</p>".into(),
             cover: "/media/cover.jpg?a=1&b=2".into(),
             published_at: fupin::db::now() - 3600,
-            ..ArticleInput::default()
+            ..ArticleFields::default()
         };
         let full = insert_published(&app.state.db, &input).await.unwrap();
         let bare = insert_published(
             &app.state.db,
-            &ArticleInput {
+            &ArticleFields {
                 channel_id: channels[2].id,
                 title: "只有标题".into(),
                 body_html: "<p>正文</p>".into(),
                 published_at: fupin::db::now() - 7200,
-                ..ArticleInput::default()
+                ..ArticleFields::default()
             },
         )
         .await
@@ -573,7 +573,7 @@ async fn article_pages_written_out_match_their_templates_and_themes_override_the
 
 #[tokio::test]
 async fn neighbours_sharing_a_publish_time_follow_by_id() {
-    use fupin::db::articles::{self, ArticleInput, insert_published};
+    use fupin::db::articles::{self, ArticleFields, insert_published};
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let db = &app.state.db;
@@ -582,12 +582,12 @@ async fn neighbours_sharing_a_publish_time_follow_by_id() {
         // Imported articles often carry a date only: five share one time.
         let mut ids = Vec::new();
         for (i, at) in [t - 86_400, t, t, t, t, t, t + 86_400].iter().enumerate() {
-            let input = ArticleInput {
+            let input = ArticleFields {
                 channel_id: channel,
                 title: format!("同日第{i}篇"),
                 body_html: "<p>正文</p>".into(),
                 published_at: *at,
-                ..ArticleInput::default()
+                ..ArticleFields::default()
             };
             ids.push(insert_published(db, &input).await.unwrap());
         }

@@ -8,15 +8,14 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::view::{self, AdminPage, Notice, Pager};
-use super::workflow::{self, Outcome as StepOutcome};
 use super::{AdminRoutes, CsrfForm, CurrentUser, Pairs};
 use crate::app::AppState;
-use crate::auth::{Access, Perm, Role};
+use crate::auth::{Perm, Role};
 use crate::db::articles::Status;
-use crate::db::audit::{self, Outcome};
 use crate::db::channels::ChannelTree;
 use crate::db::editorial::{self, ListFilter, ListRow, Scope};
 use crate::db::users;
+use crate::editorial::Action;
 use crate::error::AppResult;
 
 /// Routes of this file.
@@ -311,49 +310,31 @@ async fn bulk_articles(
         ));
     }
     let target = form.one("channel_id").parse::<i64>().ok();
-    let tree = ChannelTree::load(&state.db).await?;
+    let who = user.principal();
     let (mut done, mut skipped) = (0, 0);
-    for id in ids.iter().take(500) {
-        let Some(a) = editorial::get(&state.db, *id).await? else {
-            skipped += 1;
-            continue;
-        };
-        let ok = match action {
-            "move" => match target.filter(|t| tree.get(*t).is_some()) {
-                Some(t) if user.can_edit(&a.reference()) && user.can_write_in(t) => {
-                    editorial::move_to(&state.db, a.article.id, t).await?;
-                    let name = tree.get(t).map(|c| c.name.as_str()).unwrap_or("");
-                    audit::record(
-                        &state.db,
-                        &user.actor(),
-                        "移动",
-                        &workflow::object(&a),
-                        Outcome::Ok,
-                        &format!("移到栏目：{name}"),
-                    )
-                    .await?;
-                    true
+    for &id in ids.iter().take(500) {
+        let action = match action {
+            "move" => match target {
+                Some(channel_id) => Action::Move { id, channel_id },
+                None => {
+                    skipped += 1;
+                    continue;
                 }
-                _ => false,
             },
-            "publish" => matches!(
-                workflow::publish(&state, &user, &a, None).await?,
-                StepOutcome::Done(_)
-            ),
-            "trash" => matches!(
-                workflow::trash(&state, &user, &a).await?,
-                StepOutcome::Done(_)
-            ),
+            "publish" => Action::Publish { id, at: None },
+            "trash" => Action::Trash(id),
             _ => {
                 return Err(crate::error::AppError::BadRequest(
                     "请选择批量操作：移动、发布或移入回收站。".into(),
                 ));
             }
         };
-        if ok {
-            done += 1;
-        } else {
-            skipped += 1;
+        // Each article is its own transaction: one refused article (not
+        // the user's, or in the wrong state) is skipped, the others done.
+        match crate::editorial::apply(&state.db, &who, action).await {
+            Ok(_) => done += 1,
+            Err(crate::editorial::Error::Other(e)) => return Err(e.into()),
+            Err(_) => skipped += 1,
         }
     }
     Ok(view::see_other(&format!(

@@ -501,7 +501,16 @@ async fn delete_channel(
                 "这个栏目有 {count} 篇文章，请选择把它们移到哪个栏目。"
             )));
         };
-        editorial::move_all(&state.db, id, target).await?;
+        // Each article moves through the one way of changing an article
+        // (its revision and log entry with it).
+        let who = user.principal();
+        for article in editorial::ids_in_channel(&state.db, id).await? {
+            let action = crate::editorial::Action::Move {
+                id: article,
+                channel_id: target,
+            };
+            crate::editorial::apply(&state.db, &who, action).await?;
+        }
         detail = format!(
             "{count} 篇文章移到 {}",
             tree.get(target).map_or("", |c| c.name.as_str())

@@ -2,8 +2,9 @@
 //! without JavaScript (the body is a `<textarea name="body_html">` of HTML;
 //! `editor.js`, when present, turns it into a WYSIWYG editor). The server
 //! sanitizes the body with the one sanitizer and is the authority: what is
-//! saved is what is shown. Saving keeps a revision; the buttons also
-//! submit for review, publish, or save and preview.
+//! saved is what is shown. The handlers parse the form and call
+//! `editorial::apply` once: the save and what the button asks for (submit
+//! for review, publish) are one transaction with their revision and log.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -12,17 +13,20 @@ use serde::{Deserialize, Serialize};
 
 use super::articles::{Choice, channel_choices, status_label};
 use super::view::{self, AdminPage, Flash, Notice};
-use super::workflow::{self, denied, load_visible, object};
+use super::workflow::load_visible;
 use super::{AdminRoutes, CsrfForm, CurrentUser};
 use crate::app::AppState;
 use crate::auth::{Access, Perm, Role};
 use crate::db::articles::Status;
-use crate::db::audit::{self, Outcome};
 use crate::db::channels::ChannelTree;
-use crate::db::editorial::{self, AdminArticle, EditInput};
+use crate::db::editorial::AdminArticle;
 use crate::db::now;
-use crate::error::{AppError, AppResult};
+use crate::editorial::rules::{self, Step};
+use crate::editorial::{self, Action, ArticleFields, Then};
+use crate::error::AppResult;
 use crate::html::sanitize;
+
+pub use crate::editorial::fields::safe_image_address;
 
 /// Routes of this file.
 pub fn router() -> AdminRoutes {
@@ -54,70 +58,75 @@ pub struct ArticleForm {
     published_at: String,
     unpublish_at: String,
     action: String,
+    /// The `updated_at` of the version the form was opened on.
+    base: String,
 }
 
-/// What the form shows.
+/// What the form shows: the fields, with the two times as the inputs
+/// spell them.
 #[derive(Debug, Serialize, Default)]
 struct FormValues {
-    title: String,
-    subtitle: String,
-    channel_id: i64,
-    source: String,
-    author: String,
-    editor: String,
-    summary: String,
-    body_html: String,
-    cover: String,
-    is_pinned: bool,
-    is_recommended: bool,
-    is_headline: bool,
-    published_at: String,
-    unpublish_at: String,
+    #[serde(flatten)]
+    fields: ArticleFields,
+    published_local: String,
+    unpublish_local: String,
 }
 
 impl FormValues {
-    fn of(input: &EditInput, publish_blank: bool) -> FormValues {
+    fn of(fields: &ArticleFields) -> FormValues {
         FormValues {
-            title: input.title.clone(),
-            subtitle: input.subtitle.clone(),
-            channel_id: input.channel_id,
-            source: input.source.clone(),
-            author: input.author.clone(),
-            editor: input.editor.clone(),
-            summary: input.summary.clone(),
-            body_html: input.body_html.clone(),
-            cover: input.cover.clone(),
-            is_pinned: input.is_pinned,
-            is_recommended: input.is_recommended,
-            is_headline: input.is_headline,
-            published_at: if publish_blank {
-                String::new()
-            } else {
-                view::datetime_local(input.published_at)
-            },
-            unpublish_at: input
+            fields: fields.clone(),
+            published_local: view::datetime_local(fields.published_at),
+            unpublish_local: fields
                 .unpublish_at
                 .map(view::datetime_local)
                 .unwrap_or_default(),
         }
     }
 
+    /// What was typed, shown back with a refusal.
     fn from_form(f: &ArticleForm) -> FormValues {
         FormValues {
-            title: f.title.clone(),
-            subtitle: f.subtitle.clone(),
-            channel_id: f.channel_id.parse().unwrap_or(0),
-            source: f.source.clone(),
-            author: f.author.clone(),
-            editor: f.editor.clone(),
-            summary: f.summary.clone(),
-            body_html: f.body_html.clone(),
-            cover: f.cover.clone(),
-            is_pinned: f.is_pinned.is_some(),
-            is_recommended: f.is_recommended.is_some(),
-            is_headline: f.is_headline.is_some(),
-            published_at: f.published_at.clone(),
-            unpublish_at: f.unpublish_at.clone(),
+            fields: ArticleFields {
+                channel_id: f.channel_id.parse().unwrap_or(0),
+                body_html: f.body_html.clone(),
+                ..f.fields(0, None)
+            },
+            published_local: f.published_at.clone(),
+            unpublish_local: f.unpublish_at.clone(),
+        }
+    }
+}
+
+impl ArticleForm {
+    /// The fields as typed, with the times given.
+    fn fields(&self, published_at: i64, unpublish_at: Option<i64>) -> ArticleFields {
+        ArticleFields {
+            channel_id: self.channel_id.trim().parse().unwrap_or(0),
+            title: self.title.trim().to_string(),
+            subtitle: self.subtitle.trim().to_string(),
+            source: self.source.trim().to_string(),
+            author: self.author.trim().to_string(),
+            editor: self.editor.trim().to_string(),
+            summary: self.summary.trim().to_string(),
+            body_html: sanitize(&self.body_html),
+            cover: self.cover.trim().to_string(),
+            is_pinned: self.is_pinned.is_some(),
+            is_recommended: self.is_recommended.is_some(),
+            is_headline: self.is_headline.is_some(),
+            published_at,
+            unpublish_at,
+        }
+    }
+
+    /// What the button asks for after the save.
+    fn then(&self, published_at: i64) -> Then {
+        match self.action.as_str() {
+            "submit" => Then::Submit,
+            "publish" => Then::Publish {
+                at: (!self.published_at.trim().is_empty()).then_some(published_at),
+            },
+            _ => Then::Save,
         }
     }
 }
@@ -137,6 +146,8 @@ struct Abilities {
 #[derive(Serialize)]
 struct EditorPage {
     id: Option<i64>,
+    /// The version the form is opened on (a save over a newer one is refused).
+    base: Option<i64>,
     form: FormValues,
     channels: Vec<Choice>,
     status: Option<Status>,
@@ -159,16 +170,15 @@ fn abilities(user: &CurrentUser, a: Option<&AdminArticle>) -> Abilities {
         };
     };
     let r = a.reference();
-    let s = a.article.status;
-    let publishes = user.can_publish_in(r.channel_id);
+    let may = |step| rules::may(user, step, &r);
     Abilities {
-        save: user.can_edit(&r),
-        submit: user.can_edit(&r) && s == Status::Draft,
-        publish: publishes && matches!(s, Status::Draft | Status::Pending | Status::Scheduled),
-        give_back: publishes && s == Status::Pending,
-        unpublish: publishes && matches!(s, Status::Published | Status::Scheduled),
-        trash: publishes && s != Status::Trashed,
-        restore: publishes && s == Status::Trashed,
+        save: may(Step::Update),
+        submit: may(Step::Submit),
+        publish: may(Step::Publish),
+        give_back: may(Step::Return),
+        unpublish: may(Step::Unpublish),
+        trash: may(Step::Trash),
+        restore: may(Step::Restore),
     }
 }
 
@@ -192,7 +202,8 @@ async fn show_form(
     };
     let page = EditorPage {
         id: article.map(|a| a.article.id),
-        channels: channel_choices(&tree, Some(form.channel_id), only),
+        base: article.map(|a| a.article.updated_at),
+        channels: channel_choices(&tree, Some(form.fields.channel_id), only),
         form,
         status: article.map(|a| a.article.status),
         status_label: article.map_or("新文章", |a| {
@@ -222,48 +233,14 @@ async fn show_form(
     .await
 }
 
-/// Checks and converts the form; the reason in Chinese when it is refused.
-fn read_form(
-    f: &ArticleForm,
-    user: &CurrentUser,
-    tree: &ChannelTree,
-    keep_published_at: Option<i64>,
-) -> Result<EditInput, String> {
-    let title = f.title.trim();
-    if title.is_empty() {
-        return Err("请填写标题。".into());
-    }
-    if title.chars().count() > 200 {
-        return Err("标题不能超过 200 个字。".into());
-    }
-    let channel_id: i64 = f
-        .channel_id
+/// Reads the form into fields: only what is a matter of parsing (the
+/// times, the channel number); what may be stored is decided by
+/// `editorial::apply`.
+fn read_form(f: &ArticleForm, keep_published_at: Option<i64>) -> Result<ArticleFields, String> {
+    f.channel_id
         .trim()
-        .parse()
+        .parse::<i64>()
         .map_err(|_| "请选择栏目。".to_string())?;
-    if tree.get(channel_id).is_none() {
-        return Err("所选栏目不存在，请重新选择。".into());
-    }
-    if !user.can_write_in(channel_id) {
-        return Err("您不能在所选栏目中发表文章，请选择您负责的栏目。".into());
-    }
-    for (value, name) in [
-        (&f.subtitle, "副标题"),
-        (&f.source, "来源"),
-        (&f.author, "作者"),
-        (&f.editor, "编辑"),
-    ] {
-        if value.chars().count() > 200 {
-            return Err(format!("{name}不能超过 200 个字。"));
-        }
-    }
-    if f.summary.chars().count() > 2000 {
-        return Err("摘要不能超过 2000 个字。".into());
-    }
-    let cover = f.cover.trim();
-    if !cover.is_empty() && !safe_image_address(cover) {
-        return Err("封面图片地址应以 / 或 http:// 、https:// 开头。".into());
-    }
     let published_at = if f.published_at.trim().is_empty() {
         keep_published_at.unwrap_or_else(now)
     } else {
@@ -277,41 +254,11 @@ fn read_form(
                 .ok_or("下线时间格式不对，应为 2026-01-31 09:30。")?,
         )
     };
-    if unpublish_at.is_some_and(|u| u <= published_at) {
-        return Err("下线时间应晚于发布时间。".into());
-    }
-    let body_html = sanitize(&f.body_html);
-    if body_html.trim().is_empty() && f.body_html.trim().is_empty() {
+    let fields = f.fields(published_at, unpublish_at);
+    if fields.body_html.trim().is_empty() && f.body_html.trim().is_empty() {
         return Err("请填写正文。".into());
     }
-    Ok(EditInput {
-        channel_id,
-        title: title.to_string(),
-        subtitle: f.subtitle.trim().to_string(),
-        source: f.source.trim().to_string(),
-        author: f.author.trim().to_string(),
-        editor: f.editor.trim().to_string(),
-        summary: f.summary.trim().to_string(),
-        body_html,
-        cover: cover.to_string(),
-        is_pinned: f.is_pinned.is_some(),
-        is_recommended: f.is_recommended.is_some(),
-        is_headline: f.is_headline.is_some(),
-        published_at,
-        unpublish_at,
-    })
-}
-
-/// An image address we may put in `src`: our own path or http(s).
-pub fn safe_image_address(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    s.len() <= 500
-        && !s
-            .chars()
-            .any(|c| c.is_control() || c == '"' || c == '<' || c == '>')
-        && ((s.starts_with('/') && !s.starts_with("//"))
-            || lower.starts_with("http://")
-            || lower.starts_with("https://"))
+    Ok(fields)
 }
 
 async fn new_article(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
@@ -322,11 +269,52 @@ async fn new_article(State(state): State<AppState>, user: CurrentUser) -> AppRes
         .find(|c| user.can_write_in(c.id))
         .map_or(0, |c| c.id);
     let form = FormValues {
-        channel_id: first,
-        editor: user.display_name.clone(),
+        fields: ArticleFields {
+            channel_id: first,
+            editor: user.display_name.clone(),
+            ..ArticleFields::default()
+        },
         ..FormValues::default()
     };
     show_form(&state, &user, StatusCode::OK, None, None, form).await
+}
+
+/// The form again with what was typed and why it was refused (422), or
+/// the error page for what is not the form's fault.
+async fn refused(
+    state: &AppState,
+    user: &CurrentUser,
+    article: Option<&AdminArticle>,
+    f: &ArticleForm,
+    e: editorial::Error,
+) -> AppResult<Response> {
+    let why = match e {
+        editorial::Error::Refused(why) => why,
+        editorial::Error::Conflict(_) => {
+            "这篇文章在您打开之后已被他人修改，您的内容没有保存。请复制您的修改后重新打开文章。"
+                .to_string()
+        }
+        e => return Err(e.into()),
+    };
+    show_form(
+        state,
+        user,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(Flash::error(why)),
+        article,
+        FormValues::from_form(f),
+    )
+    .await
+}
+
+/// Where a save leads: the article's page with its notice, or the preview.
+fn after_save(f: &ArticleForm, done: &editorial::Applied) -> Response {
+    let id = done.id;
+    if f.action == "preview" {
+        view::see_other(&format!("/admin/articles/{id}/preview"))
+    } else {
+        view::see_other(&format!("/admin/articles/{id}?msg={}", done.notice))
+    }
 }
 
 async fn create_article(
@@ -334,79 +322,24 @@ async fn create_article(
     user: CurrentUser,
     CsrfForm(f): CsrfForm<ArticleForm>,
 ) -> AppResult<Response> {
-    let tree = ChannelTree::load(&state.db).await?;
-    let input = match read_form(&f, &user, &tree, None) {
-        Ok(i) => i,
-        Err(why) => {
-            return show_form(
-                &state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(Flash::error(why)),
-                None,
-                FormValues::from_form(&f),
-            )
-            .await;
-        }
+    let fields = match read_form(&f, None) {
+        Ok(fields) => fields,
+        Err(why) => return refused(&state, &user, None, &f, editorial::Error::Refused(why)).await,
     };
-    let publishing = f.action == "publish";
-    if publishing && !user.can_publish_in(input.channel_id) {
-        return Err(denied());
-    }
-    let id = editorial::create(&state.db, &input, Status::Draft, &user.actor()).await?;
-    crate::media::link_article(&state.db, id, &input.body_html).await?;
-    let a = editorial::get(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    audit::record(
+    let then = f.then(fields.published_at);
+    let body = fields.body_html.clone();
+    match editorial::apply(
         &state.db,
-        &user.actor(),
-        "新建文章",
-        &object(&a),
-        Outcome::Ok,
-        "",
+        &user.principal(),
+        Action::Create { fields, then },
     )
-    .await?;
-    after_save(&state, &user, &a, &f).await
-}
-
-/// What a button does after the content is saved.
-async fn after_save(
-    state: &AppState,
-    user: &CurrentUser,
-    a: &AdminArticle,
-    f: &ArticleForm,
-) -> AppResult<Response> {
-    let id = a.article.id;
-    match f.action.as_str() {
-        "submit" if a.article.status == Status::Draft => {
-            editorial::transition(&state.db, id, &[Status::Draft], Status::Pending, "", None)
-                .await?;
-            audit::record(
-                &state.db,
-                &user.actor(),
-                "提交审核",
-                &object(a),
-                Outcome::Ok,
-                "",
-            )
-            .await?;
-            Ok(view::see_other(&format!(
-                "/admin/articles/{id}?msg=submitted"
-            )))
+    .await
+    {
+        Ok(done) => {
+            crate::media::link_article(&state.db, done.id, &body).await?;
+            Ok(after_save(&f, &done))
         }
-        "publish" => {
-            let at = (!f.published_at.trim().is_empty()).then_some(a.article.published_at);
-            match workflow::publish(state, user, a, at).await? {
-                workflow::Outcome::Done(code) => {
-                    Ok(view::see_other(&format!("/admin/articles/{id}?msg={code}")))
-                }
-                workflow::Outcome::Refused(why) => Err(AppError::BadRequest(why.into())),
-                workflow::Outcome::Denied => Err(denied()),
-            }
-        }
-        "preview" => Ok(view::see_other(&format!("/admin/articles/{id}/preview"))),
-        _ => Ok(view::see_other(&format!("/admin/articles/{id}?msg=saved"))),
+        Err(e) => refused(&state, &user, None, &f, e).await,
     }
 }
 
@@ -417,7 +350,7 @@ async fn edit_article(
     Notice(flash): Notice,
 ) -> AppResult<Response> {
     let a = load_visible(&state, &user, id).await?;
-    let form = FormValues::of(&EditInput::of(&a.article), false);
+    let form = FormValues::of(&a.article.fields);
     show_form(&state, &user, StatusCode::OK, flash, Some(&a), form).await
 }
 
@@ -428,47 +361,27 @@ async fn save_article(
     CsrfForm(f): CsrfForm<ArticleForm>,
 ) -> AppResult<Response> {
     let a = load_visible(&state, &user, id).await?;
-    if !user.can_edit(&a.reference()) {
-        return Err(denied());
-    }
-    let tree = ChannelTree::load(&state.db).await?;
-    let input = match read_form(&f, &user, &tree, Some(a.article.published_at)) {
-        Ok(i) => i,
+    let fields = match read_form(&f, Some(a.article.published_at)) {
+        Ok(fields) => fields,
         Err(why) => {
-            return show_form(
-                &state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(Flash::error(why)),
-                Some(&a),
-                FormValues::from_form(&f),
-            )
-            .await;
+            return refused(&state, &user, Some(&a), &f, editorial::Error::Refused(why)).await;
         }
     };
-    // Moving to another channel needs the right to publish there too, for
-    // an article that is already live.
-    let live = matches!(a.article.status, Status::Published | Status::Scheduled);
-    if live && input.channel_id != a.article.channel_id && !user.can_publish_in(input.channel_id) {
-        return Err(denied());
+    let then = f.then(fields.published_at);
+    let body = fields.body_html.clone();
+    let action = Action::Update {
+        id,
+        fields,
+        then,
+        base: f.base.trim().parse().ok(),
+    };
+    match editorial::apply(&state.db, &user.principal(), action).await {
+        Ok(done) => {
+            crate::media::link_article(&state.db, id, &body).await?;
+            Ok(after_save(&f, &done))
+        }
+        Err(e) => refused(&state, &user, Some(&a), &f, e).await,
     }
-    editorial::update(&state.db, id, &input, a.article.status, &user.actor(), "").await?;
-    crate::media::link_article(&state.db, id, &input.body_html).await?;
-    if live {
-        audit::record(
-            &state.db,
-            &user.actor(),
-            "修改已发布文章",
-            &object(&a),
-            Outcome::Ok,
-            "",
-        )
-        .await?;
-    }
-    let saved = editorial::get(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    after_save(&state, &user, &saved, &f).await
 }
 
 async fn preview_article(

@@ -48,6 +48,15 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// Who acts, for the use cases of `crate::editorial`.
+    pub fn principal(&self) -> crate::editorial::Principal {
+        crate::editorial::Principal {
+            actor: self.actor(),
+            role: self.role,
+            channels: self.channel_ids.clone(),
+        }
+    }
+
     /// The actor of audit entries.
     pub fn actor(&self) -> Actor {
         Actor {

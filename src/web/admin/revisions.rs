@@ -7,14 +7,13 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::view::{self, AdminPage, Notice};
-use super::workflow::{denied, load_visible, object};
+use super::workflow::load_visible;
 use super::{AdminRoutes, CsrfForm, CurrentUser};
 use crate::app::AppState;
 use crate::auth::{Access, Perm};
-use crate::db::audit::{self, Outcome};
 use crate::db::channels::ChannelTree;
-use crate::db::editorial::{self, EditInput};
 use crate::db::revisions::{self, RevisionInfo};
+use crate::editorial::{self, Action, ArticleFields, fields};
 use crate::error::{AppError, AppResult};
 use crate::revisions::diff::{BodyDiff, diff_bodies};
 
@@ -138,32 +137,10 @@ impl RevisionView {
     }
 }
 
-fn changes(tree: &ChannelTree, a: &EditInput, b: &EditInput) -> Vec<FieldChange> {
+fn changes(tree: &ChannelTree, a: &ArticleFields, b: &ArticleFields) -> Vec<FieldChange> {
     let channel = |id: i64| tree.get(id).map_or(format!("#{id}"), |c| c.name.clone());
-    let flag = |on: bool| if on { "是" } else { "否" }.to_string();
-    let time = |t: Option<i64>| t.map(view::datetime).unwrap_or_else(|| "—".into());
-    let pairs: [(&'static str, String, String); 13] = [
-        ("标题", a.title.clone(), b.title.clone()),
-        ("副标题", a.subtitle.clone(), b.subtitle.clone()),
-        ("栏目", channel(a.channel_id), channel(b.channel_id)),
-        ("来源", a.source.clone(), b.source.clone()),
-        ("作者", a.author.clone(), b.author.clone()),
-        ("编辑", a.editor.clone(), b.editor.clone()),
-        ("摘要", a.summary.clone(), b.summary.clone()),
-        ("封面", a.cover.clone(), b.cover.clone()),
-        ("置顶", flag(a.is_pinned), flag(b.is_pinned)),
-        ("推荐", flag(a.is_recommended), flag(b.is_recommended)),
-        ("头条", flag(a.is_headline), flag(b.is_headline)),
-        (
-            "发布时间",
-            time(Some(a.published_at)),
-            time(Some(b.published_at)),
-        ),
-        ("下线时间", time(a.unpublish_at), time(b.unpublish_at)),
-    ];
-    pairs
+    fields::changed(a, b, &channel)
         .into_iter()
-        .filter(|(_, x, y)| x != y)
         .map(|(name, before, after)| FieldChange {
             name,
             before,
@@ -229,40 +206,12 @@ async fn restore_revision(
     Path((id, rev)): Path<(i64, i64)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    let a = load_visible(&state, &user, id).await?;
-    if !user.can_edit(&a.reference()) {
-        return Err(denied());
+    load_visible(&state, &user, id).await?;
+    let action = Action::RestoreRevision { id, rev };
+    editorial::apply(&state.db, &user.principal(), action).await?;
+    if let Some(a) = crate::db::editorial::get(&state.db, id).await? {
+        crate::media::link_article(&state.db, id, &a.article.body_html).await?;
     }
-    let (_, mut content) = revisions::get(&state.db, id, rev)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let tree = ChannelTree::load(&state.db).await?;
-    if tree.get(content.channel_id).is_none() || !user.can_write_in(content.channel_id) {
-        // The old channel is gone or not the user's: keep today's channel.
-        content.channel_id = a.article.channel_id;
-    }
-    // What is stored was sanitized when saved; sanitizing again is a no-op
-    // unless the allow-list has since become stricter.
-    content.body_html = crate::html::sanitize(&content.body_html);
-    editorial::update(
-        &state.db,
-        id,
-        &content,
-        a.article.status,
-        &user.actor(),
-        &format!("恢复自修订 #{rev}"),
-    )
-    .await?;
-    crate::media::link_article(&state.db, id, &content.body_html).await?;
-    audit::record(
-        &state.db,
-        &user.actor(),
-        "恢复修订",
-        &object(&a),
-        Outcome::Ok,
-        &format!("修订 #{rev}"),
-    )
-    .await?;
     Ok(view::see_other(&format!(
         "/admin/articles/{id}/revisions?msg=revision_restored"
     )))

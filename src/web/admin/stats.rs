@@ -96,7 +96,7 @@ async fn numbers(state: &AppState, days: &Days) -> AppResult<Numbers> {
     for t in top(kind::ARTICLE).await? {
         let id = t.key.parse::<i64>().unwrap_or(0);
         let title = match articles::get(&state.db, id).await? {
-            Some(a) => a.title,
+            Some(a) => a.fields.title,
             None => format!("（已删除的文章 #{id}）"),
         };
         article_lines.push(line(title, Some(article_url(id)), &t));

@@ -1,7 +1,7 @@
-//! The editorial workflow: 草稿 → 待审核 → 已发布 (or 定时发布), returning
-//! with a reason the writer sees, taking down, and the recycle bin (trash,
-//! restore, purge). Each step checks the object: 编辑 act only in their
-//! channels, 撰稿 only submit their own drafts. Destructive steps have a
+//! The editorial workflow's pages: 草稿 → 待审核 → 已发布 (or 定时发布),
+//! returning with a reason the writer sees, taking down, and the recycle
+//! bin (trash, restore, purge). Each handler parses the request and calls
+//! `editorial::apply`, which holds the rules. Destructive steps have a
 //! confirmation page (GET, which changes nothing) before the POST.
 
 use axum::extract::{Path, State};
@@ -13,9 +13,8 @@ use super::{AdminRoutes, CsrfForm, CurrentUser};
 use crate::app::AppState;
 use crate::auth::{Access, Perm};
 use crate::db::articles::Status;
-use crate::db::audit::{self, Outcome as Logged};
-use crate::db::editorial::{self, AdminArticle};
-use crate::db::now;
+use crate::db::editorial::{self as db_editorial, AdminArticle};
+use crate::editorial::{self, Action, rules::Step};
 use crate::error::{AppError, AppResult};
 
 /// Routes of this file.
@@ -44,23 +43,17 @@ pub fn router() -> AdminRoutes {
         .post("/admin/articles/{id}/purge", Perm::Admin, purge_article)
 }
 
-/// How a step ended.
-#[derive(Debug)]
-pub enum Outcome {
-    /// Done; the notice code.
-    Done(&'static str),
-    /// Not possible in the article's state; why.
-    Refused(&'static str),
-    /// The user may not act on this article.
-    Denied,
-}
-
-impl Outcome {
-    fn answer(self, id: i64) -> AppResult<Response> {
-        match self {
-            Outcome::Done(code) => Ok(view::see_other(&format!("/admin/articles/{id}?msg={code}"))),
-            Outcome::Refused(why) => Err(AppError::BadRequest(why.into())),
-            Outcome::Denied => Err(denied()),
+/// The answer to a refused or failed action.
+impl From<editorial::Error> for AppError {
+    fn from(e: editorial::Error) -> AppError {
+        match e {
+            editorial::Error::Missing => AppError::NotFound,
+            editorial::Error::Denied => denied(),
+            editorial::Error::Refused(why) => AppError::BadRequest(why),
+            editorial::Error::Conflict(_) => AppError::BadRequest(
+                "这篇文章在您打开之后已被他人修改，请重新打开后再保存。".into(),
+            ),
+            editorial::Error::Other(e) => AppError::Internal(e),
         }
     }
 }
@@ -72,11 +65,6 @@ pub fn denied() -> AppError {
     )
 }
 
-/// How the log names an article.
-pub fn object(a: &AdminArticle) -> String {
-    format!("文章 #{} {}", a.article.id, a.article.title)
-}
-
 /// Loads an article the user may at least see: 404 when missing, 403 when
 /// outside their reach.
 pub async fn load_visible(
@@ -84,7 +72,7 @@ pub async fn load_visible(
     user: &CurrentUser,
     id: i64,
 ) -> AppResult<AdminArticle> {
-    let a = editorial::get(&state.db, id)
+    let a = db_editorial::get(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !user.can_view(&a.reference()) {
@@ -93,77 +81,15 @@ pub async fn load_visible(
     Ok(a)
 }
 
-/// Publishes a draft or pending article now, or schedules it when its
-/// publish time (or `at`) is in the future.
-pub async fn publish(
-    state: &AppState,
-    user: &CurrentUser,
-    a: &AdminArticle,
-    at: Option<i64>,
-) -> AppResult<Outcome> {
-    if !user.can_publish_in(a.article.channel_id) {
-        return Ok(Outcome::Denied);
-    }
-    let t = now();
-    let when = at.unwrap_or(if a.article.published_at > t {
-        a.article.published_at
-    } else {
-        t
-    });
-    let to = if when > t {
-        Status::Scheduled
-    } else {
-        Status::Published
-    };
-    let from = [Status::Draft, Status::Pending, Status::Scheduled];
-    if !from.contains(&a.article.status)
-        || !editorial::transition(&state.db, a.article.id, &from, to, "", Some(when)).await?
-    {
-        return Ok(Outcome::Refused(
-            "只有草稿、待审核或定时发布的文章可以发布。",
-        ));
-    }
-    let (action, code, detail) = if to == Status::Scheduled {
-        (
-            "定时发布",
-            "scheduled",
-            format!("发布时间：{}", view::datetime(when)),
-        )
-    } else if a.article.status == Status::Pending {
-        ("审核通过并发布", "published", String::new())
-    } else {
-        ("发布", "published", String::new())
-    };
-    audit::record(
-        &state.db,
-        &user.actor(),
-        action,
-        &object(a),
-        Logged::Ok,
-        &detail,
-    )
-    .await?;
-    Ok(Outcome::Done(code))
-}
-
-/// Moves an article to the recycle bin.
-pub async fn trash(state: &AppState, user: &CurrentUser, a: &AdminArticle) -> AppResult<Outcome> {
-    if !user.can_publish_in(a.article.channel_id) {
-        return Ok(Outcome::Denied);
-    }
-    if !editorial::trash(&state.db, a.article.id).await? {
-        return Ok(Outcome::Refused("这篇文章已经在回收站中。"));
-    }
-    audit::record(
-        &state.db,
-        &user.actor(),
-        "删除",
-        &object(a),
-        Logged::Ok,
-        "移入回收站",
-    )
-    .await?;
-    Ok(Outcome::Done("trashed"))
+/// Applies one action on an article the user may see and answers with the
+/// article's page and the notice.
+async fn act(state: &AppState, user: &CurrentUser, id: i64, action: Action) -> AppResult<Response> {
+    load_visible(state, user, id).await?;
+    let done = editorial::apply(&state.db, &user.principal(), action).await?;
+    Ok(view::see_other(&format!(
+        "/admin/articles/{id}?msg={}",
+        done.notice
+    )))
 }
 
 #[derive(Deserialize, Default)]
@@ -181,23 +107,7 @@ async fn submit_article(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    let a = load_visible(&state, &user, id).await?;
-    if !user.can_edit(&a.reference()) {
-        return Outcome::Denied.answer(id);
-    }
-    if !editorial::transition(&state.db, id, &[Status::Draft], Status::Pending, "", None).await? {
-        return Outcome::Refused("只有草稿可以提交审核。").answer(id);
-    }
-    audit::record(
-        &state.db,
-        &user.actor(),
-        "提交审核",
-        &object(&a),
-        Logged::Ok,
-        "",
-    )
-    .await?;
-    Outcome::Done("submitted").answer(id)
+    act(&state, &user, id, Action::Submit(id)).await
 }
 
 async fn publish_article(
@@ -206,8 +116,7 @@ async fn publish_article(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    let a = load_visible(&state, &user, id).await?;
-    publish(&state, &user, &a, None).await?.answer(id)
+    act(&state, &user, id, Action::Publish { id, at: None }).await
 }
 
 async fn return_article(
@@ -216,35 +125,12 @@ async fn return_article(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> AppResult<Response> {
-    let a = load_visible(&state, &user, id).await?;
-    if !user.can_publish_in(a.article.channel_id) {
-        return Outcome::Denied.answer(id);
-    }
-    let reason: String = form.reason.trim().chars().take(500).collect();
-    if reason.is_empty() {
-        return Outcome::Refused("退回时请写明理由，作者会看到它。").answer(id);
-    }
-    if !editorial::transition(
-        &state.db,
+    load_visible(&state, &user, id).await?;
+    let action = Action::Return {
         id,
-        &[Status::Pending],
-        Status::Draft,
-        &reason,
-        None,
-    )
-    .await?
-    {
-        return Outcome::Refused("只有待审核的文章可以退回。").answer(id);
-    }
-    audit::record(
-        &state.db,
-        &user.actor(),
-        "退回",
-        &object(&a),
-        Logged::Ok,
-        &format!("理由：{reason}"),
-    )
-    .await?;
+        reason: form.reason,
+    };
+    editorial::apply(&state.db, &user.principal(), action).await?;
     Ok(view::see_other(
         "/admin/articles?status=pending&msg=returned",
     ))
@@ -256,24 +142,7 @@ async fn unpublish_article(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    let a = load_visible(&state, &user, id).await?;
-    if !user.can_publish_in(a.article.channel_id) {
-        return Outcome::Denied.answer(id);
-    }
-    let from = [Status::Published, Status::Scheduled];
-    if !editorial::transition(&state.db, id, &from, Status::Draft, "", None).await? {
-        return Outcome::Refused("只有已发布或定时发布的文章可以下线。").answer(id);
-    }
-    audit::record(
-        &state.db,
-        &user.actor(),
-        "下线",
-        &object(&a),
-        Logged::Ok,
-        "",
-    )
-    .await?;
-    Outcome::Done("unpublished").answer(id)
+    act(&state, &user, id, Action::Unpublish(id)).await
 }
 
 async fn confirm_trash(
@@ -282,7 +151,7 @@ async fn confirm_trash(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let a = load_visible(&state, &user, id).await?;
-    if !user.can_publish_in(a.article.channel_id) {
+    if !Step::Trash.permitted(&user, &a.reference()) {
         return Err(denied());
     }
     view::confirm(
@@ -307,8 +176,7 @@ async fn trash_article(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    let a = load_visible(&state, &user, id).await?;
-    trash(&state, &user, &a).await?.answer(id)
+    act(&state, &user, id, Action::Trash(id)).await
 }
 
 async fn restore_article(
@@ -317,23 +185,7 @@ async fn restore_article(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    let a = load_visible(&state, &user, id).await?;
-    if !user.can_publish_in(a.article.channel_id) {
-        return Outcome::Denied.answer(id);
-    }
-    if !editorial::restore(&state.db, id).await? {
-        return Outcome::Refused("这篇文章不在回收站中。").answer(id);
-    }
-    audit::record(
-        &state.db,
-        &user.actor(),
-        "恢复",
-        &object(&a),
-        Logged::Ok,
-        "从回收站恢复为草稿",
-    )
-    .await?;
-    Outcome::Done("restored").answer(id)
+    act(&state, &user, id, Action::Restore(id)).await
 }
 
 async fn confirm_purge(
@@ -369,18 +221,7 @@ async fn purge_article(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    let a = load_visible(&state, &user, id).await?;
-    if !editorial::purge(&state.db, id).await? {
-        return Outcome::Refused("只能彻底删除回收站中的文章，请先移入回收站。").answer(id);
-    }
-    audit::record(
-        &state.db,
-        &user.actor(),
-        "彻底删除",
-        &object(&a),
-        Logged::Ok,
-        "",
-    )
-    .await?;
+    load_visible(&state, &user, id).await?;
+    editorial::apply(&state.db, &user.principal(), Action::Purge(id)).await?;
     Ok(view::see_other("/admin/trash?msg=purged"))
 }
