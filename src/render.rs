@@ -51,6 +51,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/editor.html",
     "admin/revisions.html",
     "admin/revision.html",
+    "admin/pending.html",
     "admin/channels.html",
     "admin/channel.html",
     "admin/channel_delete.html",

@@ -131,6 +131,8 @@ pub struct ListRow {
     pub review_note: String,
     /// 下线 time.
     pub unpublish_at: Option<i64>,
+    /// Whether a pending version waits (a published article's staged edit).
+    pub has_pending: bool,
 }
 
 fn list_row(row: &AnyRow) -> sqlx::Result<ListRow> {
@@ -149,6 +151,7 @@ fn list_row(row: &AnyRow) -> sqlx::Result<ListRow> {
         is_headline: row.try_get::<i64, _>("is_headline")? != 0,
         review_note: row.try_get("review_note")?,
         unpublish_at: row.try_get("unpublish_at")?,
+        has_pending: row.try_get::<i64, _>("pending_n")? > 0,
     })
 }
 
@@ -223,6 +226,12 @@ fn conditions(f: &ListFilter) -> Where {
         w.conds.push(format!("a.channel_id IN ({list})"));
     }
     match f.status {
+        // 待审核 also lists published articles whose pending version was
+        // submitted for review.
+        Some(Status::Pending) => w.conds.push(
+            "(a.status = 'pending' OR a.id IN (SELECT article_id FROM article_pending WHERE submitted = 1))"
+                .into(),
+        ),
         Some(s) => {
             let p = w.text(s.as_str().into());
             w.conds.push(format!("a.status = {p}"));
@@ -275,7 +284,8 @@ pub async fn list(
     let sql = format!(
         "SELECT a.id, a.channel_id, a.title, a.status, a.created_by, u.username AS creator, a.author,
                 a.published_at, a.updated_at, a.is_pinned, a.is_recommended, a.is_headline,
-                a.review_note, a.unpublish_at
+                a.review_note, a.unpublish_at,
+                (SELECT COUNT(*) FROM article_pending p WHERE p.article_id = a.id) AS pending_n
          FROM articles a LEFT JOIN users u ON u.id = a.created_by
          WHERE {cond} ORDER BY a.updated_at DESC, a.id DESC {page}"
     );

@@ -19,6 +19,7 @@ pub mod login_attempts;
 pub mod media;
 mod migrate;
 pub mod pages;
+pub mod pending;
 pub mod reader;
 pub mod revisions;
 pub mod search;

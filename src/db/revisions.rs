@@ -114,3 +114,17 @@ pub async fn get_in(
         None => Ok(None),
     }
 }
+
+/// Who saved the newest revision of an article.
+pub async fn latest_author(
+    conn: &mut sqlx::AnyConnection,
+    article_id: i64,
+) -> anyhow::Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT user_name FROM article_revisions WHERE article_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(article_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| r.try_get("user_name")).transpose()?)
+}

@@ -13,7 +13,7 @@ use crate::datetime::datetime;
 use crate::db::articles::Status;
 use crate::db::audit::{self, Outcome};
 use crate::db::editorial::{self as store, AdminArticle};
-use crate::db::{Backend, Db, now, revisions};
+use crate::db::{Backend, Db, now, pending, revisions};
 
 /// What follows a save of the editor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +141,23 @@ pub enum Action {
     },
     /// An imported page (the importer, the demo content).
     Import(Box<Import>),
+    /// Approves the pending version of a published article: live now, or
+    /// at `at` when later.
+    Approve {
+        /// The article.
+        id: i64,
+        /// When it goes live, if later than now.
+        at: Option<i64>,
+    },
+    /// Discards the pending version; the live one stays as it is.
+    Discard(i64),
+    /// The job: a pending version approved for a time that has come.
+    DuePending {
+        /// The article.
+        id: i64,
+        /// The job's clock.
+        now: i64,
+    },
 }
 
 impl Action {
@@ -161,6 +178,9 @@ impl Action {
             Action::RestoreRevision { id, .. } => (*id, Step::RestoreRevision),
             Action::DuePublish { id, .. } => (*id, Step::DuePublish),
             Action::DueUnpublish { id, .. } => (*id, Step::DueUnpublish),
+            Action::Approve { id, .. } => (*id, Step::Approve),
+            Action::Discard(id) => (*id, Step::Discard),
+            Action::DuePending { id, .. } => (*id, Step::DuePending),
         })
     }
 }
@@ -187,13 +207,14 @@ pub async fn apply(db: &Db, who: &Principal, action: Action) -> Result<Applied, 
 }
 
 /// The rows one action writes besides the change itself.
-struct Log<'a> {
-    who: &'a Principal,
-    at: i64,
+pub(super) struct Log<'a> {
+    pub(super) who: &'a Principal,
+    pub(super) at: i64,
 }
 
 impl Log<'_> {
-    async fn write(
+    /// The revision of the article as it now is, and the log entry.
+    pub(super) async fn write(
         &self,
         conn: &mut sqlx::AnyConnection,
         id: i64,
@@ -205,7 +226,8 @@ impl Log<'_> {
         self.audit(conn, id, &a.article.title, label, detail).await
     }
 
-    async fn audit(
+    /// The log entry alone.
+    pub(super) async fn audit(
         &self,
         conn: &mut sqlx::AnyConnection,
         id: i64,
@@ -227,7 +249,7 @@ impl Log<'_> {
 }
 
 /// When and in which state a publish lands: now, or later (定时发布).
-fn publish_time(at: Option<i64>, published_at: i64, t: i64) -> (i64, Status) {
+pub(super) fn publish_time(at: Option<i64>, published_at: i64, t: i64) -> (i64, Status) {
     let when = at.unwrap_or(if published_at > t { published_at } else { t });
     (
         when,
@@ -255,7 +277,7 @@ fn publish_label(from: Status, to: Status, when: i64) -> (&'static str, &'static
 }
 
 /// Checks typed fields and the channel they go to.
-async fn check_fields(
+pub(super) async fn check_fields(
     conn: &mut sqlx::AnyConnection,
     who: &Principal,
     f: &ArticleFields,
@@ -320,7 +342,7 @@ pub async fn apply_in(
             }
             Ok(done(id, status, notice))
         }
-        Action::Import(import) => apply_import(conn, who, &log, *import).await,
+        Action::Import(import) => super::import::apply_import(conn, who, &log, *import).await,
         action => {
             let (id, step) = action.step().ok_or(Error::Missing)?;
             let a = store::get_locked(conn, backend, id)
@@ -356,11 +378,19 @@ async fn apply_step(
             base,
             ..
         } => {
-            if base.is_some_and(|b| a.article.updated_at > b) {
-                return Err(Error::Conflict(Box::new(a)));
+            let pending = pending::get_in(conn, id).await?;
+            if let Some(b) = base {
+                super::staged::refuse_if_newer(conn, &a, pending.as_ref(), b).await?;
             }
             check_fields(conn, who, &fields).await?;
-            let live = matches!(from, Status::Published | Status::Scheduled);
+            if from == Status::Published {
+                return super::staged::save_live(conn, who, log, &a, fields, then).await;
+            }
+            if pending.is_some() {
+                // Staged edits are for live articles; this one is not.
+                pending::delete(conn, id).await?;
+            }
+            let live = from == Status::Scheduled;
             if live
                 && fields.channel_id != a.article.channel_id
                 && !who.can_publish_in(fields.channel_id)
@@ -526,88 +556,9 @@ async fn apply_step(
             log.write(conn, id, "定时下线", "").await?;
             Ok(done(Status::Draft, "unpublished"))
         }
+        Action::Approve { at, .. } => super::staged::approve(conn, log, &a, at).await,
+        Action::Discard(_) => super::staged::discard(conn, log, &a).await,
+        Action::DuePending { now, .. } => super::staged::go_live(conn, log, &a, now).await,
         Action::Create { .. } | Action::Import(_) => Err(Error::Missing),
     }
-}
-
-/// Stores an imported page: inserted the first time, updated in place when
-/// its content changed, left alone otherwise; the legacy address mapped.
-async fn apply_import(
-    conn: &mut sqlx::AnyConnection,
-    who: &Principal,
-    log: &Log<'_>,
-    import: Import,
-) -> Result<Applied, Error> {
-    if who.role != crate::auth::Role::Admin {
-        return Err(Error::Denied);
-    }
-    let t = log.at;
-    let f = &import.fields;
-    let (id, status, outcome) = match store::by_import_key(conn, &import.key).await? {
-        None => {
-            let id = store::insert(
-                conn,
-                f,
-                Status::Published,
-                None,
-                import.hits,
-                import.original_url.as_deref(),
-                Some(&import.key),
-                t,
-            )
-            .await?;
-            log.write(conn, id, "导入", "").await?;
-            (id, Status::Published, ImportOutcome::Imported)
-        }
-        Some(old) => {
-            let o = &old.article;
-            let same = o.channel_id == f.channel_id
-                && o.title == f.title
-                && o.subtitle == f.subtitle
-                && o.source == f.source
-                && o.author == f.author
-                && o.editor == f.editor
-                && o.body_html == f.body_html
-                && o.published_at == f.published_at
-                && (import.original_url.is_none() || o.original_url == import.original_url);
-            if same {
-                (o.id, o.status, ImportOutcome::Unchanged)
-            } else {
-                // The import owns what the old page shows; the flags, the
-                // cover and the 下线 time set in the back office stay.
-                let merged = ArticleFields {
-                    channel_id: f.channel_id,
-                    title: f.title.clone(),
-                    subtitle: f.subtitle.clone(),
-                    source: f.source.clone(),
-                    author: f.author.clone(),
-                    editor: f.editor.clone(),
-                    summary: f.summary.clone(),
-                    body_html: f.body_html.clone(),
-                    published_at: f.published_at,
-                    ..o.fields.clone()
-                };
-                store::write(
-                    conn,
-                    o.id,
-                    &merged,
-                    o.status,
-                    import.original_url.as_deref(),
-                    t,
-                )
-                .await?;
-                log.write(conn, o.id, "导入更新", "").await?;
-                (o.id, o.status, ImportOutcome::Updated)
-            }
-        }
-    };
-    if let Some(path) = &import.legacy_path {
-        store::map_legacy_path(conn, path, id).await?;
-    }
-    Ok(Applied {
-        id,
-        status: Some(status),
-        notice: "imported",
-        imported: Some(outcome),
-    })
 }

@@ -1,5 +1,5 @@
-//! The job runner's 定时发布 and 定时下线: every article whose time has
-//! come is moved by [`super::apply`] as 系统, one transaction each. Two
+//! The job runner's 定时发布 and 定时下线 (and the pending versions
+//! approved for a later time): every article whose time has come is moved by [`super::apply`] as 系统, one transaction each. Two
 //! instances running the job at once never act twice on one article: the
 //! second finds the state already changed and its action is refused.
 
@@ -13,6 +13,8 @@ pub struct DueReport {
     pub published: Vec<i64>,
     /// Published articles whose 下线 time came (now drafts again).
     pub unpublished: Vec<i64>,
+    /// Published articles whose approved pending version went live.
+    pub changed: Vec<i64>,
 }
 
 /// Publishes every 定时发布 article whose time has come and takes down
@@ -30,6 +32,11 @@ pub async fn publish_due(db: &Db, now: i64) -> anyhow::Result<DueReport> {
     for id in offline {
         if acted(apply(db, &system, Action::DueUnpublish { id, now }).await)? {
             report.unpublished.push(id);
+        }
+    }
+    for id in crate::db::pending::due(db, now).await? {
+        if acted(apply(db, &system, Action::DuePending { id, now }).await)? {
+            report.changed.push(id);
         }
     }
     Ok(report)

@@ -10,14 +10,15 @@
 pub mod action;
 pub mod due;
 pub mod fields;
+mod import;
 pub mod rules;
+pub mod staged;
 
 pub use crate::db::articles::ArticleFields;
 pub use action::{Action, Applied, Import, ImportOutcome, Then, apply, apply_in};
 
 use crate::auth::{Access, Role};
 use crate::db::audit::Actor;
-use crate::db::editorial::AdminArticle;
 
 /// Who acts: the name the 操作日志 shows and what the role allows.
 #[derive(Debug, Clone)]
@@ -78,7 +79,7 @@ pub enum Error {
     Refused(String),
     /// The article changed since the editor opened it.
     #[error("the article changed since it was opened")]
-    Conflict(Box<AdminArticle>),
+    Conflict(Box<Newer>),
     /// The database failed.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -88,6 +89,17 @@ impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Error {
         Error::Other(e.into())
     }
+}
+
+/// The version that refused a save: what it holds, who saved it, when.
+#[derive(Debug, Clone)]
+pub struct Newer {
+    /// Its fields.
+    pub fields: ArticleFields,
+    /// Who saved it.
+    pub user_name: String,
+    /// When.
+    pub updated_at: i64,
 }
 
 /// How the log names an article.

@@ -35,6 +35,12 @@ pub enum Step {
     DuePublish,
     /// The job: a published article whose 下线 time came goes offline.
     DueUnpublish,
+    /// Approve a published article's pending version.
+    Approve,
+    /// Discard a published article's pending version.
+    Discard,
+    /// The job: an approved pending version whose time came goes live.
+    DuePending,
 }
 
 const ALL_STATES: [Status; 5] = [
@@ -53,7 +59,7 @@ const NOT_TRASHED: [Status; 4] = [
 
 impl Step {
     /// Every step (for tests and documentation).
-    pub const ALL: [Step; 13] = [
+    pub const ALL: [Step; 16] = [
         Step::Update,
         Step::Submit,
         Step::Publish,
@@ -67,6 +73,9 @@ impl Step {
         Step::RestoreRevision,
         Step::DuePublish,
         Step::DueUnpublish,
+        Step::Approve,
+        Step::Discard,
+        Step::DuePending,
     ];
 
     /// The states the step may start from.
@@ -82,7 +91,9 @@ impl Step {
             Step::Unpublish => &[Status::Published, Status::Scheduled],
             Step::Restore | Step::Purge => &[Status::Trashed],
             Step::DuePublish => &[Status::Scheduled],
-            Step::DueUnpublish => &[Status::Published],
+            Step::DueUnpublish | Step::Approve | Step::Discard | Step::DuePending => {
+                &[Status::Published]
+            }
         }
     }
 
@@ -97,7 +108,9 @@ impl Step {
                 Some(Status::Draft)
             }
             Step::Trash => Some(Status::Trashed),
-            Step::DuePublish => Some(Status::Published),
+            Step::DuePublish | Step::Approve | Step::Discard | Step::DuePending => {
+                Some(Status::Published)
+            }
             Step::Publish | Step::Purge => None,
         }
     }
@@ -117,6 +130,9 @@ impl Step {
             Step::Purge => "只能彻底删除回收站中的文章，请先移入回收站。",
             Step::DuePublish => "这篇文章不是定时发布的文章。",
             Step::DueUnpublish => "这篇文章不是已发布的文章。",
+            Step::Approve | Step::Discard | Step::DuePending => {
+                "只有已发布文章的待审核修改可以审核或放弃。"
+            }
         }
     }
 
@@ -137,7 +153,7 @@ impl Step {
             ..*a
         };
         match self {
-            Step::Update | Step::Submit | Step::RestoreRevision => {
+            Step::Update | Step::Submit | Step::RestoreRevision | Step::Discard => {
                 who.can_view(a) && who.can_edit(&editable)
             }
             // Out of the recycle bin only by those who may empty it.
@@ -153,7 +169,9 @@ impl Step {
             | Step::Trash
             | Step::Restore
             | Step::DuePublish
-            | Step::DueUnpublish => who.can_publish_in(a.channel_id),
+            | Step::DueUnpublish
+            | Step::Approve
+            | Step::DuePending => who.can_publish_in(a.channel_id),
             Step::Purge => who.user_role() == Role::Admin,
         }
     }

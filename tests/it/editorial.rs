@@ -100,6 +100,9 @@ fn expected(action: &str, state: Status, actor: &str) -> bool {
             &[Draft, Pending, Published, Scheduled, Trashed],
             &["admin", "reviewer"],
         ),
+        // A published article of the table has a pending version.
+        "approve" => (&[Published], &publishers),
+        "discard" => (&[Published], &editors),
         _ => unreachable!("{action}"),
     };
     if !states.contains(&state) {
@@ -114,7 +117,7 @@ fn expected(action: &str, state: Status, actor: &str) -> bool {
         && matches!(action, "update" | "restore_revision" | "submit" | "move")
 }
 
-const ACTIONS: [&str; 11] = [
+const ACTIONS: [&str; 13] = [
     "update",
     "submit",
     "publish",
@@ -126,6 +129,8 @@ const ACTIONS: [&str; 11] = [
     "purge",
     "move",
     "restore_revision",
+    "approve",
+    "discard",
 ];
 
 fn action_of(name: &str, id: i64, rev: i64, cast: &Cast) -> Action {
@@ -159,6 +164,8 @@ fn action_of(name: &str, id: i64, rev: i64, cast: &Cast) -> Action {
             channel_id: cast.channel_b,
         },
         "restore_revision" => Action::RestoreRevision { id, rev },
+        "approve" => Action::Approve { id, at: None },
+        "discard" => Action::Discard(id),
         _ => unreachable!(),
     }
 }
@@ -213,6 +220,24 @@ async fn article_in(app: &TestApp, cast: &Cast, state: Status, title: &str) -> (
         fupin::db::now() - 3600
     };
     articles::set_status(db, id, state, at).await.unwrap();
+    if state == Status::Published {
+        // Saving a published article makes its pending version.
+        let third = ArticleFields {
+            channel_id: cast.channel_a,
+            title: format!("{title}（待审稿）"),
+            body_html: "<p>待审正文</p>".into(),
+            published_at: at,
+            ..ArticleFields::default()
+        };
+        let update = Action::Update {
+            id,
+            fields: third,
+            then: Then::Save,
+            base: None,
+        };
+        let done = editorial::apply(db, &admin, update).await.unwrap();
+        assert_eq!(done.notice, "pending_saved");
+    }
     let first = fupin::db::revisions::list(db, id)
         .await
         .unwrap()
@@ -244,8 +269,13 @@ async fn snapshot(app: &TestApp, id: i64) -> String {
     let Some(row) = row else {
         return "gone".into();
     };
+    let pending = fupin::db::pending::get(&app.state.db, id)
+        .await
+        .unwrap()
+        .map(|p| format!("{:?}|{}|{:?}", p.fields, p.submitted, p.go_live_at))
+        .unwrap_or_default();
     format!(
-        "{}|{}|{}|{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}|{}|{}|{pending}",
         row.try_get::<String, _>("status").unwrap(),
         row.try_get::<String, _>("title").unwrap(),
         row.try_get::<i64, _>("channel_id").unwrap(),
@@ -294,6 +324,10 @@ async fn every_action_state_and_role_goes_through_the_one_function() {
                                 .unwrap()
                                 .unwrap();
                             assert_eq!(Some(a.article.status), done.status, "{case}");
+                            if action == "update" && state == Status::Published {
+                                // A staged edit: the live row stays.
+                                assert_eq!(a.article.title, "原来的标题（第二稿）", "{case}");
+                            }
                             let last = fupin::db::revisions::list(&app.state.db, id)
                                 .await
                                 .unwrap()

@@ -30,4 +30,5 @@ mod search_fresh;
 mod search_hostile;
 mod search_quality;
 mod site_pages;
+mod staged_edits;
 mod visits;

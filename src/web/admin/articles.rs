@@ -83,7 +83,11 @@ pub fn lines(tree: &ChannelTree, rows: &[ListRow]) -> Vec<ArticleLine> {
                 .map(|c| c.name.clone())
                 .unwrap_or_default(),
             status: r.status,
-            status_label: status_label(r.status, &r.review_note),
+            status_label: if r.has_pending {
+                "已发布（有待审核的修改）"
+            } else {
+                status_label(r.status, &r.review_note)
+            },
             creator: r.creator.clone().unwrap_or_else(|| "导入".into()),
             time: view::datetime(match r.status {
                 Status::Published | Status::Scheduled => r.published_at,

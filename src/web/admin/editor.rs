@@ -21,10 +21,13 @@ use crate::db::articles::Status;
 use crate::db::channels::ChannelTree;
 use crate::db::editorial::AdminArticle;
 use crate::db::now;
+use crate::db::pending;
 use crate::editorial::rules::{self, Step};
+use crate::editorial::staged;
 use crate::editorial::{self, Action, ArticleFields, Then};
 use crate::error::AppResult;
 use crate::html::sanitize;
+use crate::revisions::diff::{BodyDiff, diff_bodies};
 
 pub use crate::editorial::fields::safe_image_address;
 
@@ -137,14 +140,53 @@ struct Abilities {
     save: bool,
     submit: bool,
     publish: bool,
+    save_publish: bool,
     give_back: bool,
     unpublish: bool,
     trash: bool,
     restore: bool,
 }
 
+/// Which version the editor shows, for a published article.
+#[derive(Debug, Serialize)]
+struct Stage {
+    /// The public address of the live version.
+    live_url: String,
+    /// The pending version being edited, if there is one.
+    pending: Option<PendingView>,
+    approve: bool,
+    discard: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct PendingView {
+    user_name: String,
+    saved: String,
+    submitted: bool,
+    go_live: Option<String>,
+}
+
+/// A save refused because someone saved a newer version: who, when, and
+/// how it differs from what was typed.
+#[derive(Debug, Serialize)]
+struct ConflictView {
+    user_name: String,
+    saved: String,
+    changes: Vec<FieldChange>,
+    diff: BodyDiff,
+}
+
+#[derive(Debug, Serialize)]
+struct FieldChange {
+    name: &'static str,
+    theirs: String,
+    yours: String,
+}
+
 #[derive(Serialize)]
 struct EditorPage {
+    stage: Option<Stage>,
+    conflict: Option<ConflictView>,
     id: Option<i64>,
     /// The version the form is opened on (a save over a newer one is refused).
     base: Option<i64>,
@@ -166,15 +208,20 @@ fn abilities(user: &CurrentUser, a: Option<&AdminArticle>) -> Abilities {
             save: true,
             submit: true,
             publish: user.role.has(Perm::Publish),
+            save_publish: user.role.has(Perm::Publish),
             ..Abilities::default()
         };
     };
     let r = a.reference();
     let may = |step| rules::may(user, step, &r);
+    // A published article's save is a pending version: it may be
+    // submitted for review, or published at once by a publisher.
+    let live = a.article.status == Status::Published;
     Abilities {
         save: may(Step::Update),
-        submit: may(Step::Submit),
+        submit: may(Step::Submit) || (live && may(Step::Update)),
         publish: may(Step::Publish),
+        save_publish: may(Step::Publish) || (live && may(Step::Update) && may(Step::Approve)),
         give_back: may(Step::Return),
         unpublish: may(Step::Unpublish),
         trash: may(Step::Trash),
@@ -194,6 +241,38 @@ async fn show_form(
     article: Option<&AdminArticle>,
     form: FormValues,
 ) -> AppResult<Response> {
+    show_page(state, user, status, flash, article, form, None).await
+}
+
+async fn show_page(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    flash: Option<Flash>,
+    article: Option<&AdminArticle>,
+    form: FormValues,
+    conflict: Option<ConflictView>,
+) -> AppResult<Response> {
+    let pending = match article.filter(|a| a.article.status == Status::Published) {
+        Some(a) => pending::get(&state.db, a.article.id).await?,
+        None => None,
+    };
+    let stage = article
+        .filter(|a| a.article.status == Status::Published)
+        .map(|a| {
+            let r = a.reference();
+            Stage {
+                live_url: format!("/a/{}.html", a.article.id),
+                pending: pending.as_ref().map(|p| PendingView {
+                    user_name: p.user_name.clone(),
+                    saved: view::datetime(p.updated_at),
+                    submitted: p.submitted,
+                    go_live: p.go_live_at.map(view::datetime),
+                }),
+                approve: pending.is_some() && rules::may(user, Step::Approve, &r),
+                discard: pending.is_some() && rules::may(user, Step::Discard, &r),
+            }
+        });
     let tree = ChannelTree::load(&state.db).await?;
     let only = (user.role == Role::Editor).then_some(user.channel_ids.as_slice());
     let title = match article {
@@ -202,7 +281,9 @@ async fn show_form(
     };
     let page = EditorPage {
         id: article.map(|a| a.article.id),
-        base: article.map(|a| a.article.updated_at),
+        base: article.map(|a| staged::version(a, pending.as_ref())),
+        stage,
+        conflict,
         channels: channel_choices(&tree, Some(form.fields.channel_id), only),
         form,
         status: article.map(|a| a.article.status),
@@ -290,9 +371,8 @@ async fn refused(
 ) -> AppResult<Response> {
     let why = match e {
         editorial::Error::Refused(why) => why,
-        editorial::Error::Conflict(_) => {
-            "这篇文章在您打开之后已被他人修改，您的内容没有保存。请复制您的修改后重新打开文章。"
-                .to_string()
+        editorial::Error::Conflict(newer) => {
+            return conflict(state, user, article, f, *newer).await;
         }
         e => return Err(e.into()),
     };
@@ -303,6 +383,51 @@ async fn refused(
         Some(Flash::error(why)),
         article,
         FormValues::from_form(f),
+    )
+    .await
+}
+
+/// The save was made on an older version: nothing is stored; the form
+/// keeps what was typed and shows who saved the newer version, when, and
+/// how it differs. Saving again (on the newer version) overwrites it
+/// knowingly.
+async fn conflict(
+    state: &AppState,
+    user: &CurrentUser,
+    article: Option<&AdminArticle>,
+    f: &ArticleForm,
+    newer: editorial::Newer,
+) -> AppResult<Response> {
+    let tree = ChannelTree::load(&state.db).await?;
+    let channel = |c: i64| tree.get(c).map_or(format!("#{c}"), |c| c.name.clone());
+    let yours = FormValues::from_form(f);
+    let changes = editorial::fields::changed(&newer.fields, &yours.fields, &channel)
+        .into_iter()
+        .filter(|(name, _, _)| !name.ends_with("时间"))
+        .map(|(name, theirs, yours)| FieldChange {
+            name,
+            theirs,
+            yours,
+        })
+        .collect();
+    let view = ConflictView {
+        user_name: newer.user_name.clone(),
+        saved: view::datetime(newer.updated_at),
+        changes,
+        diff: diff_bodies(&newer.fields.body_html, &yours.fields.body_html).folded(2),
+    };
+    let why = format!(
+        "{} 在 {} 保存了更新的版本，您的内容没有保存，以免覆盖对方的修改。请对照下面的差别修改后再保存。",
+        newer.user_name, view.saved
+    );
+    show_page(
+        state,
+        user,
+        StatusCode::CONFLICT,
+        Some(Flash::error(why)),
+        article,
+        yours,
+        Some(view),
     )
     .await
 }
@@ -350,7 +475,12 @@ async fn edit_article(
     Notice(flash): Notice,
 ) -> AppResult<Response> {
     let a = load_visible(&state, &user, id).await?;
-    let form = FormValues::of(&a.article.fields);
+    // A published article opens on its pending version when it has one.
+    let staged = match a.article.status {
+        Status::Published => pending::get(&state.db, id).await?,
+        _ => None,
+    };
+    let form = FormValues::of(staged.as_ref().map_or(&a.article.fields, |p| &p.fields));
     show_form(&state, &user, StatusCode::OK, flash, Some(&a), form).await
 }
 

@@ -30,6 +30,7 @@ pub mod pages;
 pub mod revisions;
 pub mod search_words;
 pub mod settings;
+pub mod staged;
 pub mod stats;
 pub mod users;
 pub mod view;
@@ -144,6 +145,7 @@ fn all() -> AdminRoutes {
         .merge(editor::router())
         .merge(media::router())
         .merge(workflow::router())
+        .merge(staged::router())
         .merge(revisions::router())
         .merge(channels::router())
         .merge(pages::router())
