@@ -36,6 +36,7 @@ const FILES: &[(&str, &str, &[u8])] = embedded!(
     "admin/editor.js" => "text/javascript; charset=utf-8",
     "admin/editor.css" => "text/css; charset=utf-8",
     "admin/paste-clean.js" => "text/javascript; charset=utf-8",
+    "admin/recovery.js" => "text/javascript; charset=utf-8",
     "demo/cover-1.svg" => "image/svg+xml",
     "demo/cover-2.svg" => "image/svg+xml",
     "demo/cover-3.svg" => "image/svg+xml",

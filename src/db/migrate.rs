@@ -41,6 +41,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     11 "0011_article_neighbours",
     12 "0012_search_title_rank",
     13 "0013_pending_versions",
+    14 "0014_editor_recovery",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -56,6 +57,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     11 "0011_article_neighbours",
     12 "0012_search_title_rank",
     13 "0013_pending_versions",
+    14 "0014_editor_recovery",
 );
 
 /// What [`migrate`] did.

@@ -14,6 +14,7 @@ pub mod changes;
 pub mod channels;
 pub mod copy;
 pub mod editorial;
+pub mod holds;
 pub mod letters;
 pub mod login_attempts;
 pub mod media;

@@ -273,6 +273,8 @@
       textarea.value = clean.cleanPastedHtml(area.innerHTML);
     }
     area.addEventListener("blur", sync);
+    // Kept in step while typing, so that the recovery copy has the body.
+    area.addEventListener("input", sync);
     if (form) { form.addEventListener("submit", sync); }
   }
 

@@ -88,3 +88,44 @@ fn a_writer_and_a_reviewer_publish_through_the_back_office_in_chromium() {
         "{stdout}"
     );
 }
+
+/// Issue 16: the editor's recovery copy comes back after the tab was
+/// closed and the editor opened again (`tests/browser/recovery.mjs`).
+#[test]
+fn the_recovery_copy_comes_back_after_the_tab_is_closed_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let chromium = std::env::var("FUPIN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists()
+        || !root
+            .join("tests/browser/node_modules/playwright-core")
+            .is_dir()
+    {
+        if std::env::var("CI").is_ok() {
+            panic!("browser test cannot run in CI: Chromium or tests/browser/node_modules missing");
+        }
+        eprintln!("skipped: Chromium or tests/browser/node_modules (npm ci) missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    add_user(&data, "zhuangao", "writer");
+    let server = Server::start(&data, &[]);
+    let out = Command::new("node")
+        .arg(root.join("tests/browser/recovery.mjs"))
+        .env("FUPIN_URL", format!("http://{}", server.addr))
+        .env("FUPIN_CHROMIUM", &chromium)
+        .env("FUPIN_PASSWORD", PASSWORD)
+        .output()
+        .expect("run node");
+    server.stop();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("recovery copy browser checks passed"),
+        "{stdout}"
+    );
+}

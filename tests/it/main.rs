@@ -18,6 +18,7 @@ mod cli_import;
 mod cluster;
 mod deploy;
 mod editor_js;
+mod editor_recovery;
 mod editorial;
 mod export;
 mod hits;

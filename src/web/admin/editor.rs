@@ -6,7 +6,7 @@
 //! `editorial::apply` once: the save and what the button asks for (submit
 //! for review, publish) are one transaction with their revision and log.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -14,18 +14,18 @@ use serde::{Deserialize, Serialize};
 use super::articles::{Choice, channel_choices, status_label};
 use super::view::{self, AdminPage, Flash, Notice};
 use super::workflow::load_visible;
-use super::{AdminRoutes, CsrfForm, CurrentUser};
+use super::{AdminRoutes, CsrfForm, CurrentUser, Pairs, hold};
 use crate::app::AppState;
 use crate::auth::{Access, Perm, Role};
 use crate::db::articles::Status;
 use crate::db::channels::ChannelTree;
 use crate::db::editorial::AdminArticle;
 use crate::db::now;
-use crate::db::pending;
+use crate::db::{holds, pending};
 use crate::editorial::rules::{self, Step};
 use crate::editorial::staged;
 use crate::editorial::{self, Action, ArticleFields, Then};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::html::sanitize;
 use crate::revisions::diff::{BodyDiff, diff_bodies};
 
@@ -39,6 +39,7 @@ pub fn router() -> AdminRoutes {
         .get("/admin/articles/{id}", Perm::Write, edit_article)
         .post("/admin/articles/{id}", Perm::Write, save_article)
         .get("/admin/articles/{id}/preview", Perm::Write, preview_article)
+        .post("/admin/articles/recovery", Perm::Write, keep_recovery)
 }
 
 /// The form as posted. Every field defaults, so a missing one gets a clear
@@ -183,9 +184,28 @@ struct FieldChange {
     yours: String,
 }
 
+/// Someone else with the article open, and since when.
+#[derive(Debug, Serialize)]
+struct Other {
+    name: String,
+    since: String,
+}
+
+/// A recovery copy newer than the stored version, offered back.
+#[derive(Debug, Serialize)]
+struct RecoveryOffer {
+    saved: String,
+    url: String,
+}
+
 #[derive(Serialize)]
 struct EditorPage {
     stage: Option<Stage>,
+    /// Others with the article open.
+    others: Vec<Other>,
+    recovery: Option<RecoveryOffer>,
+    /// The address recovery copies are kept under.
+    form_path: String,
     conflict: Option<ConflictView>,
     id: Option<i64>,
     /// The version the form is opened on (a save over a newer one is refused).
@@ -200,6 +220,7 @@ struct EditorPage {
     editor_js: Option<String>,
     editor_css: Option<String>,
     paste_clean_js: Option<String>,
+    recovery_js: Option<String>,
 }
 
 fn abilities(user: &CurrentUser, a: Option<&AdminArticle>) -> Abilities {
@@ -257,6 +278,30 @@ async fn show_page(
         Some(a) => pending::get(&state.db, a.article.id).await?,
         None => None,
     };
+    let form_path = form_path(article.map(|a| a.article.id));
+    let version = article.map_or(0, |a| staged::version(a, pending.as_ref()));
+    let others = match article {
+        // (Opening is a GET, which changes nothing: the page's script
+        // reports that the article is open.)
+        Some(a) => holds::others_editing(&state.db, a.article.id, user.id)
+            .await?
+            .into_iter()
+            .map(|(name, since)| Other {
+                name,
+                since: view::datetime(since),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    // A recovery copy is offered when it is newer than what is stored and
+    // the form does not already show it.
+    let offer = match holds::recovery(&state.db, user.id, &form_path).await? {
+        Some(r) if r.updated_at >= version && status == StatusCode::OK => Some(RecoveryOffer {
+            saved: view::datetime(r.updated_at),
+            url: format!("{form_path}?recover=1"),
+        }),
+        _ => None,
+    };
     let stage = article
         .filter(|a| a.article.status == Status::Published)
         .map(|a| {
@@ -284,6 +329,9 @@ async fn show_page(
         base: article.map(|a| staged::version(a, pending.as_ref())),
         stage,
         conflict,
+        others,
+        recovery: offer,
+        form_path,
         channels: channel_choices(&tree, Some(form.fields.channel_id), only),
         form,
         status: article.map(|a| a.article.status),
@@ -298,6 +346,7 @@ async fn show_page(
         editor_js: asset("admin/editor.js"),
         editor_css: asset("admin/editor.css"),
         paste_clean_js: asset("admin/paste-clean.js"),
+        recovery_js: asset("admin/recovery.js"),
     };
     view::render_status(
         state,
@@ -342,7 +391,64 @@ fn read_form(f: &ArticleForm, keep_published_at: Option<i64>) -> Result<ArticleF
     Ok(fields)
 }
 
-async fn new_article(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+/// The address of the editor's form (where its recovery copy and a held
+/// save are kept).
+fn form_path(id: Option<i64>) -> String {
+    match id {
+        Some(id) => format!("/admin/articles/{id}"),
+        None => "/admin/articles/new".into(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EditorQuery {
+    recover: String,
+}
+
+/// A form kept for this browser or user, with the sentence that says so:
+/// the save held when the session had expired, or (asked for) the
+/// recovery copy.
+async fn kept_form(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    path: &str,
+    recover: bool,
+) -> AppResult<Option<(ArticleForm, Flash)>> {
+    if let Some(form) = hold::take(state, headers, path).await? {
+        let f: ArticleForm = serde_urlencoded::from_str(&form).unwrap_or_default();
+        return Ok(Some((
+            f,
+            Flash::error(
+                "您的登录已过期，刚才提交的内容没有丢失，已为您保留在下面，但尚未保存。请检查后再点“保存”。",
+            ),
+        )));
+    }
+    if recover && let Some(r) = holds::recovery(&state.db, user.id, path).await? {
+        let f: ArticleForm = serde_urlencoded::from_str(&r.form).unwrap_or_default();
+        return Ok(Some((
+            f,
+            Flash::error(format!(
+                "已恢复 {} 自动保存的内容，尚未保存。请检查后再点“保存”。",
+                view::datetime(r.updated_at)
+            )),
+        )));
+    }
+    Ok(None)
+}
+
+async fn new_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Query(q): Query<EditorQuery>,
+) -> AppResult<Response> {
+    let path = form_path(None);
+    if let Some((f, flash)) = kept_form(&state, &user, &headers, &path, q.recover == "1").await? {
+        let form = FormValues::from_form(&f);
+        return show_form(&state, &user, StatusCode::OK, Some(flash), None, form).await;
+    }
     let tree = ChannelTree::load(&state.db).await?;
     let first = tree
         .all()
@@ -462,6 +568,7 @@ async fn create_article(
     {
         Ok(done) => {
             crate::media::link_article(&state.db, done.id, &body).await?;
+            holds::drop_recovery(&state.db, user.id, &form_path(None)).await?;
             Ok(after_save(&f, &done))
         }
         Err(e) => refused(&state, &user, None, &f, e).await,
@@ -473,8 +580,15 @@ async fn edit_article(
     user: CurrentUser,
     Path(id): Path<i64>,
     Notice(flash): Notice,
+    headers: HeaderMap,
+    Query(q): Query<EditorQuery>,
 ) -> AppResult<Response> {
     let a = load_visible(&state, &user, id).await?;
+    let path = form_path(Some(id));
+    if let Some((f, kept)) = kept_form(&state, &user, &headers, &path, q.recover == "1").await? {
+        let form = FormValues::from_form(&f);
+        return show_form(&state, &user, StatusCode::OK, Some(kept), Some(&a), form).await;
+    }
     // A published article opens on its pending version when it has one.
     let staged = match a.article.status {
         Status::Published => pending::get(&state.db, id).await?,
@@ -508,6 +622,7 @@ async fn save_article(
     match editorial::apply(&state.db, &user.principal(), action).await {
         Ok(done) => {
             crate::media::link_article(&state.db, id, &body).await?;
+            holds::drop_recovery(&state.db, user.id, &form_path(Some(id))).await?;
             Ok(after_save(&f, &done))
         }
         Err(e) => refused(&state, &user, Some(&a), &f, e).await,
@@ -525,4 +640,42 @@ async fn preview_article(
     let html =
         crate::web::site::article::render_article_page(&state, &a.article, font, true).await?;
     Ok(Html(html).into_response())
+}
+
+/// The recovery copy the editor's script sends every 30 s while typing:
+/// one row per user and form, replaced each time (not a revision). It,
+/// and the script's `ping` when nothing changed, also tell others that the
+/// article is open.
+async fn keep_recovery(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> AppResult<Response> {
+    let path = form.one("form_path").to_string();
+    let id = match path.strip_prefix("/admin/articles/") {
+        Some("new") => None,
+        Some(id) => Some(id.parse::<i64>().map_err(|_| AppError::NotFound)?),
+        None => return Err(AppError::NotFound),
+    };
+    if let Some(id) = id {
+        load_visible(&state, &user, id).await?;
+        holds::editing(&state.db, id, user.id, &user.display_name).await?;
+    }
+    if form.one("ping") == "1" {
+        // Only the sign that the editor is still open.
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let kept: Vec<(String, String)> = form
+        .0
+        .into_iter()
+        .filter(|(k, _)| k != "csrf" && k != "form_path")
+        .collect();
+    let base = kept
+        .iter()
+        .find(|(k, _)| k == "base")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let text = serde_urlencoded::to_string(&kept).map_err(|e| AppError::Internal(e.into()))?;
+    holds::keep_recovery(&state.db, user.id, &path, &text, base).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

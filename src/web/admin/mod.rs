@@ -21,6 +21,7 @@ pub mod channels;
 pub mod dashboard;
 pub mod editor;
 pub mod extract;
+pub mod hold;
 pub mod login;
 pub mod mailbox;
 pub mod mailbox_actions;
@@ -202,10 +203,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let ip = extract::client_ip(&state.config, &req);
     req.extensions_mut().insert(ClientIp(ip.clone()));
     let token = session::read_cookie(req.headers(), session::COOKIE).map(str::to_string);
+    let mut signed_in = false;
     if let Some(token) = token {
         match load_session(&state, &token, &ip).await {
             Ok(Some(Loaded::Full(user))) => {
                 req.extensions_mut().insert(*user);
+                signed_in = true;
             }
             Ok(Some(Loaded::Pending(p))) => {
                 req.extensions_mut().insert(p);
@@ -213,6 +216,13 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Ok(None) => {}
             Err(e) => return AppError::Internal(e).into_response(),
         }
+    }
+    // A save of the editor after the session expired is kept, not lost.
+    if !signed_in && hold::is_editor_save(req.method(), req.uri().path()) {
+        req = match hold::keep(&state, req).await {
+            Ok(held) => return held,
+            Err(req) => req,
+        };
     }
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
