@@ -88,13 +88,15 @@ pub struct ArticleFields {
     pub published_at: i64,
     /// 下线 time, if any.
     pub unpublish_at: Option<i64>,
+    /// 复核日期: when the article is to be checked again, if ever.
+    pub review_at: Option<i64>,
 }
 
 /// The columns of [`ArticleFields`], in the order [`bind_fields`] binds them.
 pub(crate) const FIELD_COLUMNS: &str = "channel_id, title, subtitle, source, author, editor, summary, body_html, \
-    cover, is_pinned, is_recommended, is_headline, published_at, unpublish_at";
+    cover, is_pinned, is_recommended, is_headline, published_at, unpublish_at, review_at";
 /// How many values [`bind_fields`] binds.
-pub(crate) const FIELD_COUNT: usize = 14;
+pub(crate) const FIELD_COUNT: usize = 15;
 
 /// Binds the fields in the order of [`FIELD_COLUMNS`].
 pub(crate) fn bind_fields<'q>(
@@ -115,6 +117,7 @@ pub(crate) fn bind_fields<'q>(
         .bind(i64::from(f.is_headline))
         .bind(f.published_at)
         .bind(f.unpublish_at)
+        .bind(f.review_at)
 }
 
 /// Reads the columns of [`FIELD_COLUMNS`].
@@ -134,6 +137,7 @@ pub(crate) fn fields_from_row(row: &dyn Fields) -> sqlx::Result<ArticleFields> {
         is_headline: row.flag("is_headline")?,
         published_at: row.int("published_at")?,
         unpublish_at: row.opt_int("unpublish_at")?,
+        review_at: row.opt_int("review_at")?,
     })
 }
 
@@ -189,7 +193,7 @@ pub struct ArticleSummary {
 }
 
 pub(crate) const FULL: &str = "id, channel_id, title, subtitle, source, author, editor, summary, body_html, cover, \
-    is_pinned, is_recommended, is_headline, hits, status, published_at, unpublish_at, original_url, updated_at";
+    is_pinned, is_recommended, is_headline, hits, status, published_at, unpublish_at, review_at, original_url, updated_at";
 const SUMMARY: &str = "id, channel_id, title, summary, cover, is_pinned, is_recommended, is_headline, published_at, updated_at";
 /// The condition that makes one article visible on the public site; `$1`
 /// is now.

@@ -98,7 +98,21 @@ pub struct ListFilter {
     /// Articles the search index matched for the keywords (found by
     /// segmented search, shown together with title matches of `q`).
     pub ids: Option<Vec<i64>>,
+    /// Only published articles whose review is overdue or due soon.
+    pub review: Option<Review>,
 }
+
+/// Which reviews (复核) a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    /// The review date has passed.
+    Overdue,
+    /// The review date comes within [`REVIEW_SOON_DAYS`] days.
+    Due,
+}
+
+/// How far ahead a review counts as due.
+pub const REVIEW_SOON_DAYS: i64 = 14;
 
 /// One line of the article list.
 #[derive(Debug, Clone, Serialize)]
@@ -238,6 +252,20 @@ fn conditions(f: &ListFilter) -> Where {
         }
         None => w.conds.push("a.status <> 'trashed'".into()),
     }
+    if let Some(r) = f.review {
+        let t = super::now();
+        let now_p = w.int(t);
+        let cond = match r {
+            Review::Overdue => format!("a.review_at <= {now_p}"),
+            Review::Due => {
+                let soon = w.int(t + REVIEW_SOON_DAYS * 86_400);
+                format!("a.review_at > {now_p} AND a.review_at <= {soon}")
+            }
+        };
+        w.conds.push(format!(
+            "a.status = 'published' AND a.review_at IS NOT NULL AND {cond}"
+        ));
+    }
     if let Some(u) = f.created_by {
         let p = w.int(u);
         w.conds.push(format!("a.created_by = {p}"));
@@ -347,6 +375,34 @@ pub async fn channel_name(
         .fetch_optional(&mut *conn)
         .await?;
     Ok(row.map(|r| r.try_get("name")).transpose()?)
+}
+
+/// A channel's review interval in days (0: none), if the channel exists.
+pub async fn channel_review_days(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> anyhow::Result<Option<i64>> {
+    let row = sqlx::query("SELECT review_days FROM channels WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("review_days")).transpose()?)
+}
+
+/// A channel's review interval in days (0: none or no such channel).
+pub async fn review_days(db: &Db, id: i64) -> anyhow::Result<i64> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(channel_review_days(&mut conn, id).await?.unwrap_or(0))
+}
+
+/// Sets a channel's review interval in days (0: none).
+pub async fn set_channel_review_days(db: &Db, id: i64, days: i64) -> anyhow::Result<()> {
+    sqlx::query("UPDATE channels SET review_days = $1 WHERE id = $2")
+        .bind(days)
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }
 
 /// `$first, $first+1, …` for `count` values.

@@ -42,6 +42,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     12 "0012_search_title_rank",
     13 "0013_pending_versions",
     14 "0014_editor_recovery",
+    15 "0015_review_dates",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -58,6 +59,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     12 "0012_search_title_rank",
     13 "0013_pending_versions",
     14 "0014_editor_recovery",
+    15 "0015_review_dates",
 );
 
 /// What [`migrate`] did.

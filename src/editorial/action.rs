@@ -277,14 +277,18 @@ fn publish_label(from: Status, to: Status, when: i64) -> (&'static str, &'static
 }
 
 /// Checks typed fields and the channel they go to.
+/// Also gives the fields the channel's review date when they have none.
 pub(super) async fn check_fields(
     conn: &mut sqlx::AnyConnection,
     who: &Principal,
-    f: &ArticleFields,
+    f: &mut ArticleFields,
 ) -> Result<(), Error> {
     fields::check(f).map_err(Error::Refused)?;
-    if store::channel_name(conn, f.channel_id).await?.is_none() {
+    let Some(review_days) = store::channel_review_days(conn, f.channel_id).await? else {
         return Err(Error::Refused("所选栏目不存在，请重新选择。".into()));
+    };
+    if f.review_at.is_none() && review_days > 0 {
+        f.review_at = Some(f.published_at.max(now()) + review_days * 86_400);
     }
     if !who.can_write_in(f.channel_id) {
         return Err(Error::Refused(
@@ -315,7 +319,7 @@ pub async fn apply_in(
             if !who.role.has(Perm::Write) {
                 return Err(Error::Denied);
             }
-            check_fields(conn, who, &fields).await?;
+            check_fields(conn, who, &mut fields).await?;
             let (status, notice, next) = match then {
                 Then::Save => (Status::Draft, "saved", None),
                 Then::Submit => (Status::Pending, "submitted", Some("提交审核")),
@@ -382,7 +386,7 @@ async fn apply_step(
             if let Some(b) = base {
                 super::staged::refuse_if_newer(conn, &a, pending.as_ref(), b).await?;
             }
-            check_fields(conn, who, &fields).await?;
+            check_fields(conn, who, &mut fields).await?;
             if from == Status::Published {
                 return super::staged::save_live(conn, who, log, &a, fields, then).await;
             }

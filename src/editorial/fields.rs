@@ -54,6 +54,7 @@ pub fn labelled(f: &ArticleFields, channel: &dyn Fn(i64) -> String) -> Vec<(&'st
         ("头条", flag(f.is_headline)),
         ("发布时间", time(Some(f.published_at))),
         ("下线时间", time(f.unpublish_at)),
+        ("复核日期", time(f.review_at)),
     ]
 }
 

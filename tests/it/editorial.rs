@@ -567,8 +567,9 @@ async fn a_revision_stored_before_fields_were_added_loads_and_restores() {
         let cast = Cast::new(&app).await;
         let db = &app.state.db;
         let (id, _) = article_in(&app, &cast, Status::Draft, "今天的标题").await;
-        // A revision as an older release stored it: some of today's fields
-        // (the cover, the flags, the 下线 time) did not exist yet.
+        // A revision as an older release stored it: the 复核日期 (added by
+        // migration 0015) and, for the test, the cover, the flags and the
+        // 下线 time are missing.
         let old = format!(
             r#"{{"channel_id":{},"title":"旧稿标题","subtitle":"旧副标题","source":"","author":"老作者","editor":"","summary":"","body_html":"<p>旧稿正文</p>","published_at":1700000000}}"#,
             cast.channel_a
@@ -592,6 +593,7 @@ async fn a_revision_stored_before_fields_were_added_loads_and_restores() {
         assert_eq!(content.title, "旧稿标题");
         assert_eq!(content.cover, "");
         assert!(!content.is_headline && content.unpublish_at.is_none());
+        assert!(content.review_at.is_none());
         let admin = principal(cast.admin, "guanli", Role::Admin, vec![]);
         editorial::apply(db, &admin, Action::RestoreRevision { id, rev })
             .await
@@ -608,6 +610,109 @@ async fn a_revision_stored_before_fields_were_added_loads_and_restores() {
             .await;
         assert_eq!(page.status, axum::http::StatusCode::OK, "{backend}");
         assert!(page.body.contains("旧稿正文"));
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn review_dates_come_from_the_channel_and_show_when_due_or_overdue() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let cast = Cast::new(&app).await;
+        let db = &app.state.db;
+        let (admin, csrf) = crate::admin_support::Browser::signed_in(&app, cast.admin).await;
+        // The channel's interval is set on its page.
+        let page = admin
+            .get(&format!("/admin/channels/{}", cast.channel_a))
+            .await;
+        assert!(page.body.contains("复核周期"), "{backend}");
+        fupin::db::editorial::set_channel_review_days(db, cast.channel_a, 30)
+            .await
+            .unwrap();
+        let a = cast.channel_a.to_string();
+        let publish = |title: &'static str, review: &'static str| {
+            let csrf = csrf.clone();
+            let a = a.clone();
+            let admin = admin.clone();
+            async move {
+                let r = admin
+                    .post(
+                        "/admin/articles/new",
+                        &[
+                            ("csrf", &csrf),
+                            ("title", title),
+                            ("channel_id", &a),
+                            ("body_html", "<p>政策原文</p>"),
+                            ("review_at", review),
+                            ("action", "publish"),
+                        ],
+                    )
+                    .await;
+                assert!(
+                    crate::harness::location(&r).contains("msg=published"),
+                    "{}",
+                    r.body
+                );
+                crate::harness::location(&r)
+                    .trim_start_matches("/admin/articles/")
+                    .split('?')
+                    .next()
+                    .unwrap()
+                    .parse::<i64>()
+                    .unwrap()
+            }
+        };
+        let by_channel = publish("按栏目周期复核", "").await;
+        let stored = fupin::db::editorial::get(db, by_channel)
+            .await
+            .unwrap()
+            .unwrap();
+        let review = stored.article.review_at.expect("the channel's interval");
+        let expected = stored.article.published_at + 30 * 86_400;
+        assert!(
+            (review - expected).abs() <= 2,
+            "{backend}: {review} vs {expected}"
+        );
+        let fmt = |days: i64| {
+            fupin::web::admin::view::datetime_local(fupin::db::now() + days * 86_400)[..10]
+                .to_string()
+        };
+        let overdue_day: &'static str = Box::leak(fmt(-2).into_boxed_str());
+        let soon_day: &'static str = Box::leak(fmt(5).into_boxed_str());
+        let overdue = publish("复核已过期的政策", overdue_day).await;
+        let soon = publish("即将复核的政策", soon_day).await;
+        let list = admin.get("/admin/articles?review=overdue").await;
+        assert!(
+            list.body.contains("复核已过期的政策")
+                && !list.body.contains("即将复核的政策")
+                && !list.body.contains("按栏目周期复核"),
+            "{backend}"
+        );
+        let list = admin.get("/admin/articles?review=due").await;
+        assert!(
+            list.body.contains("即将复核的政策") && !list.body.contains("复核已过期的政策"),
+            "{backend}"
+        );
+        let dash = admin.get("/admin").await;
+        assert!(
+            dash.body.contains("复核已过期") && dash.body.contains("14 天内待复核"),
+            "{backend}"
+        );
+        // The editor shows the date; a revision keeps it.
+        let form = admin.get(&format!("/admin/articles/{soon}")).await;
+        assert!(
+            form.body.contains(&format!("value=\"{soon_day}\"")),
+            "{backend}"
+        );
+        let (_, fields) = fupin::db::revisions::get(
+            db,
+            overdue,
+            fupin::db::revisions::list(db, overdue).await.unwrap()[0].id,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(fields.review_at.is_some());
         app.finish().await;
     }
 }

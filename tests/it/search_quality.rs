@@ -165,7 +165,7 @@ fn input(channel_id: i64, title: &str, body: &str, published_at: i64) -> Article
         is_recommended: false,
         is_headline: false,
         published_at,
-        unpublish_at: None,
+        ..ArticleFields::default()
     }
 }
 

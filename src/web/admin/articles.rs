@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::auth::{Perm, Role};
 use crate::db::articles::Status;
 use crate::db::channels::ChannelTree;
-use crate::db::editorial::{self, ListFilter, ListRow, Scope};
+use crate::db::editorial::{self, ListFilter, ListRow, Review, Scope};
 use crate::db::users;
 use crate::editorial::Action;
 use crate::error::AppResult;
@@ -159,11 +159,13 @@ struct ListQuery {
     to: String,
     q: String,
     mine: String,
+    review: String,
     page: String,
 }
 
 #[derive(Serialize)]
 struct ListPage {
+    review: String,
     items: Vec<ArticleLine>,
     pager: Pager,
     channels: Vec<Choice>,
@@ -214,19 +216,25 @@ async fn list_articles(
         from,
         to,
         q: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        review: match q.review.as_str() {
+            "overdue" => Some(Review::Overdue),
+            "due" => Some(Review::Due),
+            _ => None,
+        },
     };
     let (rows, total) =
         editorial::list(&state.db, &filter, (page - 1) * PER_PAGE, PER_PAGE).await?;
     let enc = crate::web::site::layout::encode_query;
     let base = format!(
-        "/admin/articles?channel={}&status={}&author={}&from={}&to={}&q={}&mine={}&",
+        "/admin/articles?channel={}&status={}&author={}&from={}&to={}&q={}&mine={}&review={}&",
         enc(&q.channel),
         enc(&q.status),
         enc(&q.author),
         enc(&q.from),
         enc(&q.to),
         enc(&q.q),
-        enc(&q.mine)
+        enc(&q.mine),
+        enc(&q.review)
     );
     let statuses = [
         Status::Draft,
@@ -286,6 +294,7 @@ async fn list_articles(
             to: q.to.clone(),
             q: q.q.clone(),
             mine,
+            review: q.review.clone(),
             can_bulk: user.role.has(Perm::Publish),
             back: format!("{base}page={page}"),
         },

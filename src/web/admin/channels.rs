@@ -59,6 +59,8 @@ struct FormValues {
     sort_order: i64,
     in_nav: bool,
     description: String,
+    /// 复核周期 in days ("" or 0: none).
+    review_days: String,
 }
 
 async fn rows(state: &AppState, tree: &ChannelTree) -> AppResult<Vec<Row>> {
@@ -129,6 +131,7 @@ struct ChannelForm {
     sort_order: String,
     in_nav: Option<String>,
     description: String,
+    review_days: String,
 }
 
 impl ChannelForm {
@@ -140,6 +143,7 @@ impl ChannelForm {
             sort_order: self.sort_order.trim().parse().unwrap_or(0),
             in_nav: self.in_nav.is_some(),
             description: self.description.clone(),
+            review_days: self.review_days.clone(),
         }
     }
 }
@@ -359,6 +363,10 @@ async fn edit_channel(
         sort_order: ch.sort_order,
         in_nav: ch.in_nav,
         description: ch.description.clone(),
+        review_days: match editorial::review_days(&state.db, id).await? {
+            0 => String::new(),
+            n => n.to_string(),
+        },
     };
     edit_page(&state, &user, StatusCode::OK, flash, &ch, form).await
 }
@@ -385,6 +393,26 @@ async fn save_channel(
             .await;
         }
     };
+    let review_days = match f.review_days.trim() {
+        "" => 0,
+        n => match n.parse::<i64>() {
+            Ok(d) if (0..=3650).contains(&d) => d,
+            _ => {
+                return edit_page(
+                    &state,
+                    &user,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(Flash::error(
+                        "复核周期应为 0 到 3650 之间的天数（0 或不填为不复核）。",
+                    )),
+                    &ch,
+                    f.values(),
+                )
+                .await;
+            }
+        },
+    };
+    editorial::set_channel_review_days(&state.db, id, review_days).await?;
     let slug = c.slug.clone().unwrap_or_else(|| ch.slug.clone());
     channels::update(
         &state.db,

@@ -16,7 +16,7 @@ use crate::auth::{Perm, Role};
 use crate::db::articles::Status;
 use crate::db::audit;
 use crate::db::channels::ChannelTree;
-use crate::db::editorial::{self, ListFilter, Scope};
+use crate::db::editorial::{self, ListFilter, Review, Scope};
 use crate::error::AppResult;
 
 /// Routes of this file.
@@ -37,6 +37,9 @@ struct DashboardPage {
     drafts: Block,
     pending: Block,
     scheduled: Block,
+    /// Published articles whose 复核日期 has passed, and those due soon.
+    review_overdue: Block,
+    review_due: Block,
     activity: Vec<EntryView>,
     activity_is_all: bool,
     letters: Option<super::mailbox::DashboardLetters>,
@@ -106,6 +109,19 @@ async fn show_dashboard(
     } else {
         (empty(), empty())
     };
+    let (review_overdue, review_due) = if publishes {
+        let review = |r| ListFilter {
+            scope: scope_of(&user),
+            review: Some(r),
+            ..ListFilter::default()
+        };
+        (
+            block(&state, &tree, review(Review::Overdue)).await?,
+            block(&state, &tree, review(Review::Due)).await?,
+        )
+    } else {
+        (empty(), empty())
+    };
     // New letters show here whether or not they are also sent by e-mail.
     let letters = if user.role.has(Perm::Mailbox) {
         Some(super::mailbox::dashboard_block(&state).await?)
@@ -133,6 +149,8 @@ async fn show_dashboard(
             drafts,
             pending,
             scheduled,
+            review_overdue,
+            review_due,
             activity: entries.iter().map(EntryView::new).collect(),
             activity_is_all,
             letters,

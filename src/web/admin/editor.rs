@@ -61,6 +61,7 @@ pub struct ArticleForm {
     is_headline: Option<String>,
     published_at: String,
     unpublish_at: String,
+    review_at: String,
     action: String,
     /// The `updated_at` of the version the form was opened on.
     base: String,
@@ -74,6 +75,7 @@ struct FormValues {
     fields: ArticleFields,
     published_local: String,
     unpublish_local: String,
+    review_local: String,
 }
 
 impl FormValues {
@@ -85,6 +87,10 @@ impl FormValues {
                 .unpublish_at
                 .map(view::datetime_local)
                 .unwrap_or_default(),
+            review_local: fields
+                .review_at
+                .map(|t| view::datetime_local(t).chars().take(10).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -94,17 +100,23 @@ impl FormValues {
             fields: ArticleFields {
                 channel_id: f.channel_id.parse().unwrap_or(0),
                 body_html: f.body_html.clone(),
-                ..f.fields(0, None)
+                ..f.fields(0, None, None)
             },
             published_local: f.published_at.clone(),
             unpublish_local: f.unpublish_at.clone(),
+            review_local: f.review_at.clone(),
         }
     }
 }
 
 impl ArticleForm {
     /// The fields as typed, with the times given.
-    fn fields(&self, published_at: i64, unpublish_at: Option<i64>) -> ArticleFields {
+    fn fields(
+        &self,
+        published_at: i64,
+        unpublish_at: Option<i64>,
+        review_at: Option<i64>,
+    ) -> ArticleFields {
         ArticleFields {
             channel_id: self.channel_id.trim().parse().unwrap_or(0),
             title: self.title.trim().to_string(),
@@ -120,6 +132,7 @@ impl ArticleForm {
             is_headline: self.is_headline.is_some(),
             published_at,
             unpublish_at,
+            review_at,
         }
     }
 
@@ -384,7 +397,12 @@ fn read_form(f: &ArticleForm, keep_published_at: Option<i64>) -> Result<ArticleF
                 .ok_or("下线时间格式不对，应为 2026-01-31 09:30。")?,
         )
     };
-    let fields = f.fields(published_at, unpublish_at);
+    let review_at = if f.review_at.trim().is_empty() {
+        None
+    } else {
+        Some(view::parse_local(&f.review_at).ok_or("复核日期格式不对，应为 2026-01-31。")?)
+    };
+    let fields = f.fields(published_at, unpublish_at, review_at);
     if fields.body_html.trim().is_empty() && f.body_html.trim().is_empty() {
         return Err("请填写正文。".into());
     }
