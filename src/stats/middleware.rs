@@ -12,7 +12,7 @@ use axum::response::Response;
 use super::{Visit, agent, day_of};
 use crate::app::AppState;
 use crate::db;
-use crate::web::admin::extract::client_ip;
+use crate::web::client::client_ip;
 use crate::web::site::layout::SiteData;
 
 /// Path prefixes that are never counted.

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod cache;
+pub mod client;
 pub mod media;
 pub mod site;
 

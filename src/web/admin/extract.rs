@@ -2,10 +2,8 @@
 //! half-signed-in [`PendingLogin`], the client address [`ClientIp`], and
 //! [`CsrfForm`], the only way a back-office handler receives a form.
 
-use std::net::SocketAddr;
-
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +13,6 @@ use serde::de::DeserializeOwned;
 use crate::app::AppState;
 use crate::auth::session::{self, PRE_COOKIE};
 use crate::auth::{Access, Role, token};
-use crate::config::Config;
 use crate::db::audit::Actor;
 use crate::error::{AppError, AppResult};
 
@@ -169,35 +166,7 @@ impl FromRequestParts<AppState> for PendingLogin {
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
-/// Works out the client address of a request.
-pub fn client_ip(config: &Config, req: &Request) -> String {
-    client_ip_of(config, req.headers(), req.extensions())
-}
-
-/// Works out the client address from a request's headers and extensions
-/// (for extractors, which see the parts only).
-pub fn client_ip_of(
-    config: &Config,
-    headers: &axum::http::HeaderMap,
-    extensions: &axum::http::Extensions,
-) -> String {
-    if config.trust_proxy
-        && let Some(last) = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|s| !s.is_empty())
-        && last.parse::<std::net::IpAddr>().is_ok()
-    {
-        return last.to_string();
-    }
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_string())
-}
+pub use crate::web::client::{client_ip, client_ip_of};
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;

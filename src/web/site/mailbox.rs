@@ -22,7 +22,7 @@ use crate::db::{self, captchas, letters, settings};
 use crate::error::{AppError, AppResult};
 use crate::mailbox::guard::{self, CaptchaCheck, Refusal};
 use crate::mailbox::{self, Category, FieldError, LetterForm, captcha, notify};
-use crate::web::admin::extract::client_ip_of;
+use crate::web::client::client_ip_of;
 
 /// Routes of this file.
 pub fn router() -> Router<AppState> {
