@@ -7,6 +7,7 @@
 //! the code branches on [`Backend`]. Each aggregate has its own file.
 
 pub mod announcements;
+pub mod article_writes;
 pub mod articles;
 pub mod audit;
 pub mod captchas;

@@ -9,24 +9,23 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::articles::{Choice, channel_choices, status_label};
+use super::editor_form::{ArticleForm, EditorQuery, FormValues, form_path, kept_form, read_form};
 use super::view::{self, AdminPage, Flash, Notice};
 use super::workflow::load_visible;
-use super::{AdminRoutes, CsrfForm, CurrentUser, Pairs, hold};
+use super::{AdminRoutes, CsrfForm, CurrentUser, Pairs};
 use crate::app::AppState;
 use crate::auth::{Access, Perm, Role};
 use crate::db::articles::Status;
 use crate::db::channels::ChannelTree;
 use crate::db::editorial::AdminArticle;
-use crate::db::now;
 use crate::db::{holds, pending};
 use crate::editorial::rules::{self, Step};
 use crate::editorial::staged;
-use crate::editorial::{self, Action, ArticleFields, Then};
+use crate::editorial::{self, Action, ArticleFields};
 use crate::error::{AppError, AppResult};
-use crate::html::sanitize;
 use crate::revisions::diff::{BodyDiff, diff_bodies};
 
 pub use crate::editorial::fields::safe_image_address;
@@ -40,112 +39,6 @@ pub fn router() -> AdminRoutes {
         .post("/admin/articles/{id}", Perm::Write, save_article)
         .get("/admin/articles/{id}/preview", Perm::Write, preview_article)
         .post("/admin/articles/recovery", Perm::Write, keep_recovery)
-}
-
-/// The form as posted. Every field defaults, so a missing one gets a clear
-/// message instead of a parse error.
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct ArticleForm {
-    title: String,
-    subtitle: String,
-    channel_id: String,
-    source: String,
-    author: String,
-    editor: String,
-    summary: String,
-    body_html: String,
-    cover: String,
-    is_pinned: Option<String>,
-    is_recommended: Option<String>,
-    is_headline: Option<String>,
-    published_at: String,
-    unpublish_at: String,
-    review_at: String,
-    action: String,
-    /// The `updated_at` of the version the form was opened on.
-    base: String,
-}
-
-/// What the form shows: the fields, with the two times as the inputs
-/// spell them.
-#[derive(Debug, Serialize, Default)]
-struct FormValues {
-    #[serde(flatten)]
-    fields: ArticleFields,
-    published_local: String,
-    unpublish_local: String,
-    review_local: String,
-}
-
-impl FormValues {
-    fn of(fields: &ArticleFields) -> FormValues {
-        FormValues {
-            fields: fields.clone(),
-            published_local: view::datetime_local(fields.published_at),
-            unpublish_local: fields
-                .unpublish_at
-                .map(view::datetime_local)
-                .unwrap_or_default(),
-            review_local: fields
-                .review_at
-                .map(|t| view::datetime_local(t).chars().take(10).collect())
-                .unwrap_or_default(),
-        }
-    }
-
-    /// What was typed, shown back with a refusal.
-    fn from_form(f: &ArticleForm) -> FormValues {
-        FormValues {
-            fields: ArticleFields {
-                channel_id: f.channel_id.parse().unwrap_or(0),
-                body_html: f.body_html.clone(),
-                ..f.fields(0, None, None)
-            },
-            published_local: f.published_at.clone(),
-            unpublish_local: f.unpublish_at.clone(),
-            review_local: f.review_at.clone(),
-        }
-    }
-}
-
-impl ArticleForm {
-    /// The fields as typed, with the times given.
-    fn fields(
-        &self,
-        published_at: i64,
-        unpublish_at: Option<i64>,
-        review_at: Option<i64>,
-    ) -> ArticleFields {
-        ArticleFields {
-            channel_id: self.channel_id.trim().parse().unwrap_or(0),
-            title: self.title.trim().to_string(),
-            subtitle: self.subtitle.trim().to_string(),
-            source: self.source.trim().to_string(),
-            author: self.author.trim().to_string(),
-            editor: self.editor.trim().to_string(),
-            summary: self.summary.trim().to_string(),
-            body_html: sanitize(&self.body_html),
-            cover: self.cover.trim().to_string(),
-            is_pinned: self.is_pinned.is_some(),
-            is_recommended: self.is_recommended.is_some(),
-            is_headline: self.is_headline.is_some(),
-            published_at,
-            unpublish_at,
-            review_at,
-        }
-    }
-
-    /// What the button asks for after the save.
-    fn then(&self, published_at: i64) -> Then {
-        match self.action.as_str() {
-            "submit" => Then::Submit,
-            "publish" => Then::Publish {
-                at: (!self.published_at.trim().is_empty()).then_some(published_at),
-            },
-            _ => Then::Save,
-        }
-    }
 }
 
 /// The buttons and links the user may use on this article.
@@ -374,86 +267,6 @@ async fn show_page(
         page,
     )
     .await
-}
-
-/// Reads the form into fields: only what is a matter of parsing (the
-/// times, the channel number); what may be stored is decided by
-/// `editorial::apply`.
-fn read_form(f: &ArticleForm, keep_published_at: Option<i64>) -> Result<ArticleFields, String> {
-    f.channel_id
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| "请选择栏目。".to_string())?;
-    let published_at = if f.published_at.trim().is_empty() {
-        keep_published_at.unwrap_or_else(now)
-    } else {
-        view::parse_local(&f.published_at).ok_or("发布时间格式不对，应为 2026-01-31 09:30。")?
-    };
-    let unpublish_at = if f.unpublish_at.trim().is_empty() {
-        None
-    } else {
-        Some(
-            view::parse_local(&f.unpublish_at)
-                .ok_or("下线时间格式不对，应为 2026-01-31 09:30。")?,
-        )
-    };
-    let review_at = if f.review_at.trim().is_empty() {
-        None
-    } else {
-        Some(view::parse_local(&f.review_at).ok_or("复核日期格式不对，应为 2026-01-31。")?)
-    };
-    let fields = f.fields(published_at, unpublish_at, review_at);
-    if fields.body_html.trim().is_empty() && f.body_html.trim().is_empty() {
-        return Err("请填写正文。".into());
-    }
-    Ok(fields)
-}
-
-/// The address of the editor's form (where its recovery copy and a held
-/// save are kept).
-fn form_path(id: Option<i64>) -> String {
-    match id {
-        Some(id) => format!("/admin/articles/{id}"),
-        None => "/admin/articles/new".into(),
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct EditorQuery {
-    recover: String,
-}
-
-/// A form kept for this browser or user, with the sentence that says so:
-/// the save held when the session had expired, or (asked for) the
-/// recovery copy.
-async fn kept_form(
-    state: &AppState,
-    user: &CurrentUser,
-    headers: &HeaderMap,
-    path: &str,
-    recover: bool,
-) -> AppResult<Option<(ArticleForm, Flash)>> {
-    if let Some(form) = hold::take(state, headers, path).await? {
-        let f: ArticleForm = serde_urlencoded::from_str(&form).unwrap_or_default();
-        return Ok(Some((
-            f,
-            Flash::error(
-                "您的登录已过期，刚才提交的内容没有丢失，已为您保留在下面，但尚未保存。请检查后再点“保存”。",
-            ),
-        )));
-    }
-    if recover && let Some(r) = holds::recovery(&state.db, user.id, path).await? {
-        let f: ArticleForm = serde_urlencoded::from_str(&r.form).unwrap_or_default();
-        return Ok(Some((
-            f,
-            Flash::error(format!(
-                "已恢复 {} 自动保存的内容，尚未保存。请检查后再点“保存”。",
-                view::datetime(r.updated_at)
-            )),
-        )));
-    }
-    Ok(None)
 }
 
 async fn new_article(

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod channels;
 pub mod dashboard;
 pub mod editor;
+mod editor_form;
 pub mod extract;
 pub mod hold;
 pub mod login;
