@@ -102,16 +102,9 @@ impl PageCache {
 /// Whether a path is a public page whose content depends only on the
 /// database (and the font size): these are cached and get validators.
 pub fn cacheable_path(path: &str) -> bool {
-    path == "/"
-        || path == "/index.html"
-        || path == "/map.html"
-        || path == "/contact.html"
-        || path == "/rss.xml"
-        || path == "/sitemap.xml"
-        || path == "/robots.txt"
-        || path.starts_with("/c/")
-        || path.starts_with("/a/")
-        || path.starts_with("/p/")
+    // The catalogue of page types decides (web/site/pages.rs).
+    crate::web::site::pages::page_type(path)
+        .is_some_and(|t| t.cache == crate::web::site::pages::Cache::Yes)
 }
 
 /// The Asia/Shanghai day, cheap enough to check on every hit.

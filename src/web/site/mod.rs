@@ -10,6 +10,7 @@ pub mod layout;
 pub mod mailbox;
 pub mod mailbox_board;
 pub mod misc;
+pub mod pages;
 pub mod search;
 
 use axum::Router;
