@@ -28,5 +28,6 @@ mod sanitizer_payloads;
 mod search_fresh;
 mod search_hostile;
 mod search_quality;
+mod search_t2s;
 mod site_pages;
 mod visits;
