@@ -14,6 +14,7 @@ mod admin_support;
 mod admin_workflow;
 mod browser;
 mod cache;
+mod care;
 mod cli_import;
 mod cluster;
 mod deploy;
