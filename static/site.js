@@ -230,14 +230,15 @@
     var meta = document.querySelector(".page-article .article-meta");
     if (!body || !meta || !("speechSynthesis" in window) || !window.SpeechSynthesisUtterance) return;
     var synth = window.speechSynthesis;
-    var box = document.createElement("div");
+    // Inside the meta line, where it costs no extra line on a phone.
+    var box = document.createElement("span");
     box.className = "speak";
     var button = document.createElement("button");
     button.type = "button";
     button.setAttribute("aria-pressed", "false");
     button.textContent = "朗读全文";
     box.appendChild(button);
-    meta.parentNode.insertBefore(box, meta.nextSibling);
+    meta.appendChild(box);
 
     var speaking = false;
     function stop() {

@@ -23,6 +23,7 @@ mod export;
 mod hits;
 mod mailbox;
 mod mailbox_browser;
+mod mailbox_care;
 mod mailbox_mail;
 mod media_upload;
 mod sanitizer_payloads;
