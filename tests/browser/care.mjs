@@ -143,6 +143,32 @@ try {
     await ctx.close();
   }
 
+  // A page written without the reader's choice (as a static export writes
+  // every page) follows the cookies the switch set: site.js applies them.
+  {
+    const { ctx, page } = await context(phone);
+    const html = await (await ctx.request.get(base + article)).text();
+    check(!/class="fs-m care/.test(html), 'the standard page has no 关怀版 class');
+    await ctx.addCookies([{ name: 'care', value: '1', url: base }, { name: 'fs', value: 'l', url: base }]);
+    await page.route(base + article, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+    await page.goto(base + article);
+    await page.waitForFunction(() => document.body.classList.contains('care'));
+    const applied = await page.evaluate(() => ({
+      fs: document.body.classList.contains('fs-l'),
+      label: document.querySelector('a.care-switch').textContent,
+      size: parseFloat(getComputedStyle(document.querySelector('.article-body p')).fontSize),
+    }));
+    check(applied.fs && applied.label === '标准版' && applied.size >= 26, `a static page follows the cookies: ${JSON.stringify(applied)}`);
+    await page.unroute(base + article);
+    // And the switch works in place, setting the cookie the server reads.
+    await page.click('.phone-tool[aria-controls="site-tools"]');
+    await page.click('a.care-switch');
+    check(!(await page.evaluate(() => document.body.classList.contains('care'))), 'the switch turns 关怀版 off in place');
+    const cookies = await ctx.cookies(base);
+    check(cookies.some((c) => c.name === 'care' && c.value === '0'), `the switch sets care=0: ${JSON.stringify(cookies)}`);
+    await ctx.close();
+  }
+
   // Keyboard only, at 1366 px.
   {
     const { ctx, page, errors } = await context(desktop);
