@@ -12,6 +12,7 @@ pub mod mailbox_board;
 pub mod misc;
 pub mod pages;
 pub mod search;
+mod tel;
 
 use axum::Router;
 use serde::Serialize;
