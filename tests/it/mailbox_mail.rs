@@ -70,6 +70,7 @@ async fn new_letters_are_announced_by_e_mail() {
         let mut config = (*app.state.config).clone();
         config.smtp_host = Some("127.0.0.1".into());
         config.smtp_port = port;
+        config.smtp_tls = fupin::config::SmtpTls::None;
         config.smtp_from = Some("fupin@portal.test".into());
         app.state = fupin::app::AppState::new(app.state.db.clone(), config);
         let mb = add_user(&app, "xinxiang", Role::Mailbox, &[]).await;
