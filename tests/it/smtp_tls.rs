@@ -374,3 +374,67 @@ fn a_login_never_goes_in_clear_except_to_this_machine() {
     .to_string();
     assert!(e.contains("明文"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_settings_page_sends_a_test_message() {
+    use crate::admin_support::{Browser, add_user};
+    use crate::harness::TestApp;
+    let pki = TestPki::new();
+    let mut app = TestApp::new("sqlite").await;
+    let admin = add_user(&app, "guanli", fupin::auth::Role::Admin, &[]).await;
+    // Without a server the page says what to set.
+    let (b, csrf) = Browser::signed_in(&app, admin).await;
+    let page = b.get("/admin/settings").await;
+    assert!(page.body.contains("还没有设置发信服务器"), "{}", page.body);
+    let page = b
+        .post(
+            "/admin/settings/smtp-test",
+            &[("csrf", &csrf), ("to", "a@portal.test")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    let (port, seen) = tls_smtp_server(&pki, SmtpTls::StartTls).await;
+    let mut config = (*app.state.config).clone();
+    config.smtp_host = Some("127.0.0.1".into());
+    config.smtp_port = port;
+    config.smtp_tls = SmtpTls::StartTls;
+    config.smtp_ca_file = Some(pki.ca_pem.clone());
+    config.smtp_from = Some("fupin@portal.test".into());
+    app.state = fupin::app::AppState::new(app.state.db.clone(), config);
+    let (b, csrf) = Browser::signed_in(&app, admin).await;
+    let page = b.get("/admin/settings").await;
+    assert!(page.body.contains("发送测试邮件"), "{}", page.body);
+    // No CSRF token, no message.
+    let page = b
+        .post("/admin/settings/smtp-test", &[("to", "a@portal.test")])
+        .await;
+    assert!(page.status.is_client_error(), "{}", page.status);
+    let page = b
+        .post(
+            "/admin/settings/smtp-test",
+            &[("csrf", &csrf), ("to", "not an address")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body.contains("不是有效的电子邮箱地址"),
+        "{}",
+        page.body
+    );
+    let page = b
+        .post(
+            "/admin/settings/smtp-test",
+            &[("csrf", &csrf), ("to", "guanli@portal.test")],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("测试邮件已发送到 guanli@portal.test"),
+        "{}",
+        page.body
+    );
+    let seen = seen.await.unwrap();
+    assert_eq!(seen.rcpt, vec!["guanli@portal.test".to_string()]);
+    assert!(seen.data.contains("Subject:"), "{seen:?}");
+    app.finish().await;
+}
