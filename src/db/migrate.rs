@@ -40,6 +40,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     10 "0010_search_titles",
     11 "0011_article_neighbours",
     12 "0012_search_title_rank",
+    40 "0040_letter_reply_notice",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -54,6 +55,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     10 "0010_search_titles",
     11 "0011_article_neighbours",
     12 "0012_search_title_rank",
+    40 "0040_letter_reply_notice",
 );
 
 /// What [`migrate`] did.

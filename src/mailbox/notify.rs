@@ -255,3 +255,69 @@ pub fn spawn(config: &Config, db: &Db, letter_id: i64) {
         }
     });
 }
+
+/// The writer's notice that their letter has a reply: the letter's number
+/// and subject and the query page's address, never the 查询码.
+fn writer_message(smtp: &Smtp, letter: &Letter, base_url: &str) -> anyhow::Result<Message> {
+    let body = format!(
+        "您好：\n\n您写给秘书长信箱的来信已有答复。\n\n信件编号：{}\n主题：{}\n\n\
+         请打开 {}/mailbox/query ，输入信件编号和写信时得到的查询码，即可查看答复。\n\
+         为保护您的来信，本邮件不包含查询码；查询码遗失时，请重新来信说明。\n\n\
+         本邮件由系统自动发送，请勿直接回复。\n",
+        letter.number,
+        letter.subject,
+        base_url.trim_end_matches('/'),
+    );
+    smtp.message(
+        std::slice::from_ref(&letter.email),
+        &format!("【秘书长信箱】您的来信 {} 已有答复", letter.number),
+        body,
+    )
+}
+
+/// Tells the writer of a letter that it is answered, once, when they asked
+/// for it and gave an address; whether a message went out.
+pub async fn send_writer_notice(
+    smtp: &Smtp,
+    db: &Db,
+    letter_id: i64,
+    base_url: &str,
+) -> anyhow::Result<bool> {
+    let Some(letter) = letters::get(db, letter_id).await? else {
+        return Ok(false);
+    };
+    if !letter.notify_ok || letter.email.is_empty() || letter.reply.is_empty() {
+        return Ok(false);
+    }
+    // Claimed first, so two replies in quick succession send one notice.
+    if !letters::claim_writer_notice(db, letter_id, db::now()).await? {
+        return Ok(false);
+    }
+    let sent = async { smtp.deliver(writer_message(smtp, &letter, base_url)?).await }.await;
+    if let Err(e) = sent {
+        letters::release_writer_notice(db, letter_id).await?;
+        return Err(e);
+    }
+    Ok(true)
+}
+
+/// Sends the writer's reply notice in the background when a server is
+/// configured; a failure is logged and the next reply tries again.
+pub fn spawn_writer_notice(config: &Config, db: &Db, letter_id: i64) {
+    let Some(smtp) = Smtp::of(config) else {
+        return;
+    };
+    let db = db.clone();
+    let base = config.base_url.clone();
+    tokio::spawn(async move {
+        match send_writer_notice(&smtp, &db, letter_id, &base).await {
+            Ok(true) => tracing::info!(letter = letter_id, "reply notice sent to the writer"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(
+                letter = letter_id,
+                error = format!("{e:#}"),
+                "reply notice to the writer not sent"
+            ),
+        }
+    });
+}
