@@ -17,6 +17,7 @@ mod cache;
 mod cli_import;
 mod cluster;
 mod deploy;
+mod deploy_single;
 mod doctor;
 mod editor_js;
 mod export;
