@@ -274,10 +274,23 @@ impl Command {
     }
 }
 
-/// Parses the command line (with the bilingual help) into a [`Cli`].
+/// Parses the command line (with the bilingual help) into a [`Cli`]; a
+/// mistake is explained by clap and followed by a line in Chinese.
 pub fn parse() -> Cli {
-    let matches = help::localised(<Cli as clap::CommandFactory>::command()).get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let parsed = help::localised(<Cli as clap::CommandFactory>::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    match parsed {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let _ = e.print();
+            eprintln!(
+                "命令行有误（见上）。用 fupin --help 或 fupin 子命令 --help 查看中英文说明。"
+            );
+            std::process::exit(2);
+        }
+    }
 }
 
 /// Parses the command line and runs it; the process's exit code.

@@ -202,6 +202,31 @@ fn the_first_start_hint_names_the_data_directory_in_use() {
         line.contains(&format!("--data '{}'", abs.display())),
         "{line}"
     );
+    // With a configuration file, the hint names it too.
+    let file = dir.path().join("fupin.toml");
+    std::fs::write(&file, format!("data = {:?}\n", data.display().to_string())).unwrap();
+    let o = fupin(Path::new("/nonexistent"))
+        .env_remove("FUPIN_DATA")
+        .env("FUPIN_CONFIG", &file)
+        .args(["user", "list"])
+        .output()
+        .unwrap();
+    let shown = text(&o);
+    assert!(
+        shown.contains(&format!("--config {}", file.display())),
+        "{shown}"
+    );
+    // A mistyped flag is explained in both languages.
+    let o = fupin(&data)
+        .args(["user", "add", "--rol", "admin"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("--rol") && said.contains("命令行有误"),
+        "{said}"
+    );
 }
 
 /// Runs the binary with `args` and checks that it failed with `message`
