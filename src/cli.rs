@@ -297,7 +297,7 @@ pub fn parse() -> Cli {
 pub fn main() -> ExitCode {
     let cli = parse();
     if let Err(e) = crate::logging::init() {
-        eprintln!("错误 error: {e:#}");
+        print_error(&e);
         return ExitCode::FAILURE;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -306,16 +306,31 @@ pub fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("错误 error: 无法启动运行时 (cannot start the runtime): {e}");
+            eprintln!("错误：无法启动运行时。\nerror: cannot start the runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("错误 error: {e:#}");
+            print_error(&e);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// An error on standard error, led by 错误 when it speaks Chinese first
+/// and by `error:` otherwise, so each line keeps one language.
+pub fn print_error(e: &anyhow::Error) {
+    let text = format!("{e:#}");
+    let chinese = text
+        .lines()
+        .next()
+        .is_some_and(|l| l.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+    if chinese {
+        eprintln!("错误：{text}");
+    } else {
+        eprintln!("error: {text}");
     }
 }
 
@@ -386,7 +401,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 checks::url_prefix(prefix)?;
             }
             if let Err(e) = checks::import_paths(&paths) {
-                eprintln!("错误 error: {e:#}");
+                print_error(&e);
                 return Ok(ExitCode::from(1));
             }
             let db = open_db(&config).await?;

@@ -129,8 +129,8 @@ impl SmtpTls {
                 Some("starttls") => SmtpTls::StartTls,
                 Some("none" | "plain") => SmtpTls::None,
                 Some(other) => anyhow::bail!(
-                    "smtp_tls = {other:?} 无效：可用 tls（465 端口）、starttls（587 端口）或 none \
-                 (smtp_tls must be tls, starttls or none)"
+                    "smtp_tls = {other:?} 无效：可用 tls（465 端口）、starttls（587 端口）或 none。\n  \
+                 smtp_tls must be tls, starttls or none."
                 ),
                 None if port == 465 => SmtpTls::Implicit,
                 None if port == 25 => SmtpTls::None,

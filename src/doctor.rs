@@ -67,7 +67,7 @@ pub async fn check(config: &Config) -> Vec<Finding> {
 /// Runs the checks and prints the report; the exit status.
 pub async fn run(config: &Config) -> ExitCode {
     let dir = std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone());
-    println!("fupin 检查 (doctor)：数据目录 {}", dir.display());
+    println!("fupin 检查：数据目录 {}", dir.display());
     if let Some(file) = &config.config_file {
         println!("配置文件：{}", file.display());
     }

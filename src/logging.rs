@@ -26,7 +26,7 @@ impl Format {
             "" | "text" | "plain" => Ok(Format::Text),
             "json" => Ok(Format::Json),
             other => bail!(
-                "FUPIN_LOG_FORMAT={other:?} 无效：可用 text 或 json (FUPIN_LOG_FORMAT must be text or json)"
+                "FUPIN_LOG_FORMAT={other:?} 无效：可用 text 或 json\n  FUPIN_LOG_FORMAT must be text or json"
             ),
         }
     }

@@ -11,7 +11,7 @@ use crate::app::AppState;
 pub async fn bind(listen: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(listen).await.with_context(|| {
         format!(
-            "无法监听 {listen}：端口是否已被占用，或低于 1024 而没有权限？(cannot listen on {listen})"
+            "无法监听 {listen}：端口是否已被占用，或低于 1024 而没有权限？\n  cannot listen on {listen}"
         )
     })
 }

@@ -66,8 +66,8 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     }
     if !from_stdin {
         bail!(
-            "不在终端上运行时，请用 --password-stdin 从标准输入提供密码 \
-             (not on a terminal: give the password on standard input with --password-stdin)"
+            "不在终端上运行时，请用 --password-stdin 从标准输入提供密码。\n  \
+             Not on a terminal: give the password on standard input with --password-stdin."
         );
     }
     let mut text = String::new();
@@ -96,7 +96,9 @@ fn ask_twice() -> anyhow::Result<String> {
     let again = super::tty::read_hidden("再输入一次 (again): ")
         .context("cannot read the password from the terminal")?;
     if again != first {
-        bail!("两次输入的密码不一致，没有做任何更改 (the passwords differ; nothing was changed)");
+        bail!(
+            "两次输入的密码不一致，没有做任何更改。\n  The passwords differ; nothing was changed."
+        );
     }
     Ok(first)
 }
@@ -104,7 +106,7 @@ fn ask_twice() -> anyhow::Result<String> {
 async fn find(db: &Db, name: &str) -> anyhow::Result<users::User> {
     match users::by_name(db, name).await? {
         Some((u, _)) => Ok(u),
-        None => bail!("没有名为 {name} 的用户 (no such user)"),
+        None => bail!("没有名为 {name} 的用户。\n  No user named {name}."),
     }
 }
 
@@ -130,7 +132,7 @@ pub async fn run(db: &Db, cmd: UserCommand, config: &Config) -> anyhow::Result<E
             for slug in &channels {
                 match tree.by_slug(slug) {
                     Some(c) => channel_ids.push(c.id),
-                    None => bail!("没有地址为 {slug} 的栏目 (no channel with slug {slug})"),
+                    None => bail!("没有地址为 {slug} 的栏目。\n  No channel with slug {slug}."),
                 }
             }
             let pw = read_password(password_stdin)?;
@@ -147,7 +149,7 @@ pub async fn run(db: &Db, cmd: UserCommand, config: &Config) -> anyhow::Result<E
             )
             .await?;
             if created.is_none() {
-                bail!("用户名 {name} 已被使用 (name taken)");
+                bail!("用户名 {name} 已被使用。\n  The name {name} is taken.");
             }
             audit::record(
                 db,
@@ -249,12 +251,13 @@ pub fn first_user_hint(config: &Config) -> String {
         cmd.push_str(&shell_word(&file.to_string_lossy()));
     }
     let mut text = format!(
-        "还没有后台用户 (no back-office user yet)。创建第一个管理员 (create the first admin):\n  {cmd}\n\
-         （在终端上会要求输入两次密码，输入时不显示 / the password is asked twice, not shown）"
+        "还没有后台用户。创建第一个管理员（在终端上会要求输入两次密码，输入时不显示）：\n  {cmd}\n\
+         No back-office user yet: create the first admin with the command above (the password is asked twice, not shown)."
     );
     if config.database_url != crate::db::sqlite_url_for(&config.data_dir) {
         text.push_str(&format!(
-            "\n  数据库 (database): {}（命令行另给 --database-url 时请一并加上 / add the same --database-url if you gave one）",
+            "\n数据库 {0}：启动时另给了 --database-url 的，请在上面的命令中一并加上。\n\
+             Database {0}: add the same --database-url if the server was given one.",
             crate::db::redact(&config.database_url)
         ));
     }

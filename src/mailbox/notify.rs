@@ -76,8 +76,8 @@ impl Smtp {
     pub fn check(&self) -> anyhow::Result<()> {
         if self.tls == SmtpTls::None && self.user.is_some() && !is_loopback(&self.host) {
             anyhow::bail!(
-                "SMTP 登录不能以明文发送到 {}：请设 smtp_tls = \"tls\"（465 端口）或 \"starttls\"（587 端口）\
-                 (an SMTP login is never sent without TLS except to this machine)",
+                "SMTP 登录不能以明文发送到 {0}：请设 smtp_tls = \"tls\"（465 端口）或 \"starttls\"（587 端口）。\n  \
+                 An SMTP login is never sent to {0} without TLS (only to this machine): set smtp_tls.",
                 self.host
             );
         }
@@ -85,7 +85,7 @@ impl Smtp {
             && let Err(e) = std::fs::metadata(file)
         {
             anyhow::bail!(
-                "smtp_ca_file {} 无法读取 (cannot read the extra root certificates): {e}",
+                "smtp_ca_file {0} 无法读取。\n  Cannot read the extra root certificates {0}: {e}",
                 file.display()
             );
         }
