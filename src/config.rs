@@ -174,9 +174,18 @@ pub const DEFAULT_DATA: &str = "./fupin-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read config file {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "无法读取配置文件 {0}\n  cannot read config file {0}",
+            path.display()
+        )
+    })?;
+    toml::from_str(&text).with_context(|| {
+        format!(
+            "配置文件 {0} 有误（见下）\n  invalid config file {0}",
+            path.display()
+        )
+    })
 }
 
 impl Config {
@@ -207,7 +216,9 @@ impl Config {
             .trim_end_matches('/')
             .to_string();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            anyhow::bail!("base URL {base_url:?} must start with http:// or https://");
+            anyhow::bail!(
+                "base_url {base_url:?} 应以 http:// 或 https:// 开头\n  base URL {base_url:?} must start with http:// or https://"
+            );
         }
         let smtp_port = file.smtp_port.unwrap_or(465);
         let smtp_tls = SmtpTls::parse(file.smtp_tls.as_deref(), smtp_port)?;
