@@ -40,10 +40,15 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// Take the client address from `X-Forwarded-For` (only behind our own proxy).
     pub trust_proxy: Option<bool>,
-    /// SMTP relay for the mailbox's notices (none: no e-mail).
+    /// SMTP server for the mailbox's notices (none: no e-mail).
     pub smtp_host: Option<String>,
-    /// SMTP port (default 25).
+    /// SMTP port (default 465 with implicit TLS).
     pub smtp_port: Option<u16>,
+    /// `tls` (implicit, port 465), `starttls` (port 587) or `none` (plain,
+    /// only without login or to this machine).
+    pub smtp_tls: Option<String>,
+    /// A PEM file of extra root certificates to trust (a private CA).
+    pub smtp_ca_file: Option<PathBuf>,
     /// Sender address of the notices.
     pub smtp_from: Option<String>,
     /// SMTP login, if the relay wants one.
@@ -83,10 +88,14 @@ pub struct Config {
     /// Whether `X-Forwarded-For` names the client (set only behind a proxy
     /// that overwrites it; otherwise anyone could claim any address).
     pub trust_proxy: bool,
-    /// SMTP relay host of the mailbox's notices.
+    /// SMTP host of the mailbox's notices.
     pub smtp_host: Option<String>,
     /// SMTP port.
     pub smtp_port: u16,
+    /// How the SMTP connection is protected.
+    pub smtp_tls: SmtpTls,
+    /// Extra root certificates (PEM) trusted for SMTP.
+    pub smtp_ca_file: Option<PathBuf>,
     /// Sender address.
     pub smtp_from: Option<String>,
     /// SMTP login.
@@ -95,6 +104,49 @@ pub struct Config {
     pub smtp_password: Option<String>,
     /// Whether public page views are counted.
     pub count_visits: bool,
+    /// The configuration file read, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// TLS from the first byte (port 465, "SMTPS").
+    Implicit,
+    /// Plain first, then STARTTLS, which must succeed (port 587).
+    StartTls,
+    /// No TLS: only without a login, or to this machine.
+    None,
+}
+
+impl SmtpTls {
+    /// Parses `smtp_tls`; without one, the port decides: 465 implicit TLS,
+    /// 25 plain, anything else STARTTLS.
+    pub fn parse(value: Option<&str>, port: u16) -> anyhow::Result<SmtpTls> {
+        Ok(
+            match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+                Some("tls" | "ssl" | "implicit") => SmtpTls::Implicit,
+                Some("starttls") => SmtpTls::StartTls,
+                Some("none" | "plain") => SmtpTls::None,
+                Some(other) => anyhow::bail!(
+                    "smtp_tls = {other:?} 无效：可用 tls（465 端口）、starttls（587 端口）或 none。\n  \
+                 smtp_tls must be tls, starttls or none."
+                ),
+                None if port == 465 => SmtpTls::Implicit,
+                None if port == 25 => SmtpTls::None,
+                None => SmtpTls::StartTls,
+            },
+        )
+    }
+
+    /// The setting's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpTls::Implicit => "tls",
+            SmtpTls::StartTls => "starttls",
+            SmtpTls::None => "none",
+        }
+    }
 }
 
 /// What the command line and environment said.
@@ -122,14 +174,24 @@ pub const DEFAULT_DATA: &str = "./fupin-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read config file {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "无法读取配置文件 {0}\n  cannot read config file {0}",
+            path.display()
+        )
+    })?;
+    toml::from_str(&text).with_context(|| {
+        format!(
+            "配置文件 {0} 有误（见下）\n  invalid config file {0}",
+            path.display()
+        )
+    })
 }
 
 impl Config {
     /// Resolves the settings.
     pub fn load(o: Overrides) -> anyhow::Result<Config> {
+        let config_file = o.config.clone();
         let file = match &o.config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
@@ -154,8 +216,12 @@ impl Config {
             .trim_end_matches('/')
             .to_string();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            anyhow::bail!("base URL {base_url:?} must start with http:// or https://");
+            anyhow::bail!(
+                "base_url {base_url:?} 应以 http:// 或 https:// 开头\n  base URL {base_url:?} must start with http:// or https://"
+            );
         }
+        let smtp_port = file.smtp_port.unwrap_or(465);
+        let smtp_tls = SmtpTls::parse(file.smtp_tls.as_deref(), smtp_port)?;
         let flush_seconds = file.flush_seconds.unwrap_or(5).clamp(1, 3600);
         const MB: u64 = 1024 * 1024;
         let upload_image_max_bytes = file.upload_image_max_mb.unwrap_or(10).clamp(1, 100) * MB;
@@ -164,7 +230,7 @@ impl Config {
         let secure_cookies = file
             .secure_cookies
             .unwrap_or_else(|| base_url.starts_with("https://"));
-        Ok(Config {
+        let config = Config {
             data_dir,
             listen,
             database_url,
@@ -181,12 +247,19 @@ impl Config {
             secure_cookies,
             trust_proxy: file.trust_proxy.unwrap_or(false),
             smtp_host: file.smtp_host,
-            smtp_port: file.smtp_port.unwrap_or(25),
+            smtp_port,
+            smtp_tls,
+            smtp_ca_file: file.smtp_ca_file,
             smtp_from: file.smtp_from,
             smtp_user: file.smtp_user,
             smtp_password: file.smtp_password,
             count_visits: file.count_visits.unwrap_or(true),
-        })
+            config_file,
+        };
+        if let Some(smtp) = crate::mailbox::notify::Smtp::of(&config) {
+            smtp.check()?;
+        }
+        Ok(config)
     }
 }
 

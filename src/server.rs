@@ -7,11 +7,23 @@ use tokio::net::TcpListener;
 
 use crate::app::AppState;
 
+/// Binds the listen address, with a message that says what to check.
+pub async fn bind(listen: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(listen).await.with_context(|| {
+        format!(
+            "无法监听 {listen}：端口是否已被占用，或低于 1024 而没有权限？\n  cannot listen on {listen}"
+        )
+    })
+}
+
 /// Serves until a shutdown signal arrives.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(&state.config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", state.config.listen))?;
+    let listener = bind(&state.config.listen).await?;
+    serve_on(listener, state).await
+}
+
+/// Serves on a bound listener until a shutdown signal arrives.
+pub async fn serve_on(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     // Tests and scripts wait for this line to know the server is ready.
     println!("fupin listening on http://{addr}");

@@ -1,15 +1,17 @@
 //! `fupin user add|passwd|disable|enable|list`: managing back-office users
 //! from the server's shell. There is no default account: the first admin is
-//! created here. Passwords are read from standard input (`--password-stdin`)
-//! so they never appear in the process list or the shell history.
+//! created here. On a terminal the password is asked twice without echo;
+//! scripts give it on standard input (`--password-stdin`), so it never
+//! appears in the process list or the shell history.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use super::{Role, password};
+use crate::config::Config;
 use crate::db::audit::{self, Actor, Outcome};
 use crate::db::channels::ChannelTree;
 use crate::db::{Db, users};
@@ -17,49 +19,55 @@ use crate::db::{Db, users};
 /// The `user` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a user (the password is read from standard input).
+    /// 创建用户；在终端上输入两次密码（不显示）(create a user; the password is asked twice on a terminal)
     Add {
-        /// Login name.
+        /// 登录名 (login name)
         name: String,
-        /// Role: admin, editor, reviewer, writer or mailbox (or 管理员, 编辑, 审核, 撰稿, 信箱管理).
+        /// 角色 (role): admin 管理员, editor 编辑, reviewer 审核, writer 撰稿, mailbox 信箱管理
         #[arg(long)]
         role: String,
-        /// Name shown in the back office.
+        /// 后台显示的姓名 (name shown in the back office)
         #[arg(long, value_name = "NAME")]
         display_name: Option<String>,
-        /// A channel (slug) the user may work in, for editors; repeatable.
+        /// 编辑可管理的栏目（地址），可重复 (a channel slug the user may work in; repeatable)
         #[arg(long = "channel", value_name = "SLUG")]
         channels: Vec<String>,
-        /// Read the password from standard input (the only way to give one).
+        /// 不在终端时从标准输入读取密码，供脚本使用 (read the password from standard input, for scripts)
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Set a user's password (read from standard input); ends their sessions.
+    /// 修改用户密码，并结束其登录会话 (set a user's password; ends their sessions)
     Passwd {
-        /// Login name.
+        /// 登录名 (login name)
         name: String,
-        /// Read the password from standard input.
+        /// 不在终端时从标准输入读取密码，供脚本使用 (read the password from standard input, for scripts)
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Disable a user and end their sessions at once.
+    /// 停用用户并立即结束其登录 (disable a user and end their sessions at once)
     Disable {
-        /// Login name.
+        /// 登录名 (login name)
         name: String,
     },
-    /// Enable a disabled user.
+    /// 重新启用用户 (enable a disabled user)
     Enable {
-        /// Login name.
+        /// 登录名 (login name)
         name: String,
     },
-    /// List the users.
+    /// 列出用户 (list the users)
     List,
 }
 
+/// The new password: asked twice without echo on a terminal, else read
+/// from standard input when `--password-stdin` says so.
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        return ask_twice();
+    }
     if !from_stdin {
         bail!(
-            "请用 --password-stdin 从标准输入提供密码 (give the password on standard input with --password-stdin)"
+            "不在终端上运行时，请用 --password-stdin 从标准输入提供密码。\n  \
+             Not on a terminal: give the password on standard input with --password-stdin."
         );
     }
     let mut text = String::new();
@@ -79,15 +87,31 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     Ok(pw)
 }
 
+fn ask_twice() -> anyhow::Result<String> {
+    let first = super::tty::read_hidden("新密码 (new password): ")
+        .context("cannot read the password from the terminal")?;
+    if let Err(why) = password::check_new(&first) {
+        bail!("{why}");
+    }
+    let again = super::tty::read_hidden("再输入一次 (again): ")
+        .context("cannot read the password from the terminal")?;
+    if again != first {
+        bail!(
+            "两次输入的密码不一致，没有做任何更改。\n  The passwords differ; nothing was changed."
+        );
+    }
+    Ok(first)
+}
+
 async fn find(db: &Db, name: &str) -> anyhow::Result<users::User> {
     match users::by_name(db, name).await? {
         Some((u, _)) => Ok(u),
-        None => bail!("没有名为 {name} 的用户 (no such user)"),
+        None => bail!("没有名为 {name} 的用户。\n  No user named {name}."),
     }
 }
 
 /// Runs one `user` subcommand.
-pub async fn run(db: &Db, cmd: UserCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(db: &Db, cmd: UserCommand, config: &Config) -> anyhow::Result<ExitCode> {
     let actor = Actor::command_line();
     match cmd {
         UserCommand::Add {
@@ -108,7 +132,7 @@ pub async fn run(db: &Db, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             for slug in &channels {
                 match tree.by_slug(slug) {
                     Some(c) => channel_ids.push(c.id),
-                    None => bail!("没有地址为 {slug} 的栏目 (no channel with slug {slug})"),
+                    None => bail!("没有地址为 {slug} 的栏目。\n  No channel with slug {slug}."),
                 }
             }
             let pw = read_password(password_stdin)?;
@@ -125,7 +149,7 @@ pub async fn run(db: &Db, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             )
             .await?;
             if created.is_none() {
-                bail!("用户名 {name} 已被使用 (name taken)");
+                bail!("用户名 {name} 已被使用。\n  The name {name} is taken.");
             }
             audit::record(
                 db,
@@ -190,9 +214,7 @@ pub async fn run(db: &Db, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             let tree = ChannelTree::load(db).await?;
             let list = users::list(db).await?;
             if list.is_empty() {
-                println!(
-                    "还没有用户。创建第一个管理员：fupin user add 用户名 --role admin --password-stdin"
-                );
+                println!("{}", first_user_hint(config));
             }
             for u in list {
                 let channels: Vec<&str> = u
@@ -215,5 +237,41 @@ pub async fn run(db: &Db, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The hint `serve` prints when no user exists yet.
-pub const FIRST_USER_HINT: &str = "还没有后台用户 (no back-office user yet). 创建第一个管理员 / create the first admin:\n  fupin user add 用户名 --role admin --password-stdin\n（输入密码后按 Ctrl-D / type the password, then Ctrl-D）";
+/// How to create the first admin on this installation: the command names
+/// the data directory, configuration and database in use, so that
+/// following it creates the user where the server looks.
+pub fn first_user_hint(config: &Config) -> String {
+    let mut cmd = String::from("fupin user add 用户名 --role admin");
+    let dir = std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone());
+    cmd.push_str(" --data ");
+    cmd.push_str(&shell_word(&dir.to_string_lossy()));
+    if let Some(file) = &config.config_file {
+        let file = std::path::absolute(file).unwrap_or_else(|_| file.clone());
+        cmd.push_str(" --config ");
+        cmd.push_str(&shell_word(&file.to_string_lossy()));
+    }
+    let mut text = format!(
+        "还没有后台用户。创建第一个管理员（在终端上会要求输入两次密码，输入时不显示）：\n  {cmd}\n\
+         No back-office user yet: create the first admin with the command above (the password is asked twice, not shown)."
+    );
+    if config.database_url != crate::db::sqlite_url_for(&config.data_dir) {
+        text.push_str(&format!(
+            "\n数据库 {0}：启动时另给了 --database-url 的，请在上面的命令中一并加上。\n\
+             Database {0}: add the same --database-url if the server was given one.",
+            crate::db::redact(&config.database_url)
+        ));
+    }
+    text
+}
+
+/// A shell word: plain when safe, else single-quoted.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

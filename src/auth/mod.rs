@@ -15,6 +15,7 @@ pub mod session;
 pub mod throttle;
 pub mod token;
 pub mod totp;
+pub(crate) mod tty;
 
 use serde::Serialize;
 

@@ -35,6 +35,10 @@ pub struct Letter {
     pub body: String,
     /// Whether the writer agreed to publication.
     pub publish_ok: bool,
+    /// Whether the writer asked for an e-mail once it is answered.
+    pub notify_ok: bool,
+    /// When that e-mail went out.
+    pub writer_notified_at: Option<i64>,
     /// Status.
     pub status: Status,
     /// Assigned staff member.
@@ -73,7 +77,8 @@ impl Letter {
 const COLUMNS: &str = "l.id, l.number, l.code_salt, l.code_hash, l.name, l.phone, l.email, l.subject,
     l.category, l.body, l.publish_ok, l.status, l.assignee_id, COALESCE(u.display_name, '') AS dn,
     COALESCE(u.username, '') AS un, l.reply, l.replied_at, l.replied_by, l.published, l.published_at,
-    l.closed_at, l.due_at, l.notified_at, l.created_at, l.updated_at";
+    l.closed_at, l.due_at, l.notified_at, l.created_at, l.updated_at, l.notify_ok,
+    l.writer_notified_at";
 
 const FROM: &str = "letters l LEFT JOIN users u ON u.id = l.assignee_id";
 
@@ -94,6 +99,8 @@ fn from_row(row: &AnyRow) -> anyhow::Result<Letter> {
         category: Category::parse(&category).unwrap_or(Category::Other),
         body: row.try_get("body")?,
         publish_ok: row.try_get::<i64, _>("publish_ok")? != 0,
+        notify_ok: row.try_get::<i64, _>("notify_ok")? != 0,
+        writer_notified_at: row.try_get("writer_notified_at")?,
         status: Status::parse(&status).unwrap_or(Status::New),
         assignee_id: row.try_get("assignee_id")?,
         assignee_name: if dn.is_empty() { un } else { dn },
@@ -133,8 +140,8 @@ pub async fn create(db: &Db, l: &CleanLetter, r: &Receipt<'_>) -> anyhow::Result
     // The number needs the id: a unique placeholder first, then the number.
     let id: i64 = sqlx::query(
         "INSERT INTO letters (number, code_salt, code_hash, name, phone, email, subject, category, body,
-            publish_ok, status, assignee_id, due_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11, $12, $13, $13) RETURNING id",
+            publish_ok, status, assignee_id, due_at, created_at, updated_at, notify_ok)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11, $12, $13, $13, $14) RETURNING id",
     )
     .bind(format!("pending-{}", r.code_salt))
     .bind(r.code_salt)
@@ -149,6 +156,7 @@ pub async fn create(db: &Db, l: &CleanLetter, r: &Receipt<'_>) -> anyhow::Result
     .bind(r.assignee_id)
     .bind(r.due_at)
     .bind(r.now)
+    .bind(i64::from(l.notify_ok && !l.email.is_empty()))
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
@@ -295,6 +303,32 @@ pub async fn save_reply(db: &Db, id: i64, reply: &str, by: &str) -> anyhow::Resu
     .await?
     .rows_affected()
         == 1)
+}
+
+/// Claims the writer's reply notice: true once for a letter whose writer
+/// asked for it, gave an address and has a reply; later calls say false.
+pub async fn claim_writer_notice(db: &Db, id: i64, at: i64) -> anyhow::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE letters SET writer_notified_at = $1
+         WHERE id = $2 AND notify_ok = 1 AND email <> '' AND reply <> ''
+           AND writer_notified_at IS NULL",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(db.pool())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Gives a claimed notice back when it could not be sent, so the next
+/// reply tries again.
+pub async fn release_writer_notice(db: &Db, id: i64) -> anyhow::Result<()> {
+    sqlx::query("UPDATE letters SET writer_notified_at = NULL WHERE id = $1")
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }
 
 /// Puts a letter on the public board or takes it off. Only a letter whose

@@ -43,6 +43,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     13 "0013_pending_versions",
     14 "0014_editor_recovery",
     15 "0015_review_dates",
+    40 "0040_letter_reply_notice",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -60,6 +61,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     13 "0013_pending_versions",
     14 "0014_editor_recovery",
     15 "0015_review_dates",
+    40 "0040_letter_reply_notice",
 );
 
 /// What [`migrate`] did.

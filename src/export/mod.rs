@@ -411,10 +411,10 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
     let work = if full { pages.len() } else { todo.len() };
     let bar = options.progress.then(|| {
         let bar = indicatif::ProgressBar::new(work as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
+        bar.set_style(crate::human::progress_style(
+            "[{bar:40}] {pos}/{len} 个页面（{rate}，剩余 {left}）",
+            "个",
+        ));
         bar
     });
     let (mut rendered, gone) = render_all(state, &version, todo, bar.as_ref()).await?;

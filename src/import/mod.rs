@@ -183,10 +183,10 @@ pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Resul
     collect(paths, &mut inputs, &mut reports);
     let bar = options.progress.then(|| {
         let bar = indicatif::ProgressBar::new(inputs.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
+        bar.set_style(crate::human::progress_style(
+            "[{bar:40}] {pos}/{len} 个文件（{rate}，剩余 {left}）{msg}",
+            "个",
+        ));
         bar
     });
     let mut channel_cache: HashMap<Vec<String>, i64> = HashMap::new();
@@ -314,13 +314,14 @@ pub fn print_summary(reports: &[FileReport]) {
             eprintln!("{}: {e}", r.path);
         }
     }
+    let n = |i: usize| crate::human::count(counts[i] as u64);
     println!(
-        "{} files: {} imported, {} updated, {} unchanged, {} failed",
-        reports.len(),
-        counts[0],
-        counts[1],
-        counts[2],
-        counts[3]
+        "共 {} 个文件：新导入 {}，更新 {}，未变 {}，失败 {}",
+        crate::human::count(reports.len() as u64),
+        n(0),
+        n(1),
+        n(2),
+        n(3)
     );
 }
 

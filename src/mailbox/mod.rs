@@ -155,6 +155,8 @@ pub struct LetterForm {
     pub body: String,
     /// "1" when the writer agrees to publication.
     pub publish_ok: String,
+    /// "1" when the writer wants an e-mail once the letter is answered.
+    pub notify_ok: String,
     /// The captcha as typed.
     pub captcha: String,
     /// The honeypot: people never see it, so anything here is a robot.
@@ -178,6 +180,9 @@ pub struct CleanLetter {
     pub body: String,
     /// Whether it may be published once answered.
     pub publish_ok: bool,
+    /// Whether the writer asked for an e-mail once it is answered (only
+    /// with an address).
+    pub notify_ok: bool,
 }
 
 /// One field's complaint.
@@ -254,6 +259,10 @@ pub fn check_letter(form: &LetterForm) -> Result<CleanLetter, Vec<FieldError>> {
     if !email.is_empty() && !valid_email(&email) {
         err("email", "电子邮箱格式不正确，例如 name@example.com。");
     }
+    let notify_ok = form.notify_ok == "1";
+    if notify_ok && email.is_empty() {
+        err("email", "选择了答复后邮件通知，请填写电子邮箱。");
+    }
     let subject = clean_text(&form.subject, false);
     if subject.is_empty() {
         err("subject", "请填写主题。");
@@ -285,6 +294,7 @@ pub fn check_letter(form: &LetterForm) -> Result<CleanLetter, Vec<FieldError>> {
             category,
             body,
             publish_ok: form.publish_ok == "1",
+            notify_ok,
         }),
         _ => Err(errors),
     }

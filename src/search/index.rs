@@ -147,13 +147,10 @@ pub async fn reindex(db: &Db, progress: bool) -> anyhow::Result<u64> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:40}] {pos}/{len} 篇 ({per_sec}, 剩余 {eta})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    bar.set_style(crate::human::progress_style(
+        "{msg} [{bar:40}] {pos}/{len} 篇（{rate}，剩余 {left}）",
+        "篇",
+    ));
     bar.set_message("重建搜索索引");
     let mut done = 0u64;
     loop {

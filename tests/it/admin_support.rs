@@ -360,6 +360,7 @@ pub async fn fresh_path(app: &TestApp, cast: &Cast, pattern: &str, n: usize) -> 
                 category: fupin::mailbox::Category::Consult,
                 body: "矩阵测试的来信内容。".into(),
                 publish_ok: true,
+                notify_ok: false,
             },
             &fupin::db::letters::Receipt {
                 code_salt: &format!("salt{n}"),

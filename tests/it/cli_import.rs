@@ -266,7 +266,7 @@ async fn summary_without_json_names_failures() {
         err.contains("bad.html") && err.to_lowercase().contains("empty"),
         "{err}"
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 failed"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("失败 1"));
     let missing = fupin(&dir.path().join("data"), &target)
         .arg("import")
         .arg(dir.path().join("nope"))

@@ -207,6 +207,7 @@ async fn reply_letter(
         .await;
     }
     letters::save_reply(&state.db, id, &text, &user.display_name).await?;
+    crate::mailbox::notify::spawn_writer_notice(&state.config, &state.db, id);
     let action = if l.reply.is_empty() {
         "信件答复"
     } else {

@@ -20,6 +20,7 @@ pub fn router() -> AdminRoutes {
     AdminRoutes::new()
         .get("/admin/settings", Perm::Admin, show_settings)
         .post("/admin/settings", Perm::Admin, save_settings)
+        .post("/admin/settings/smtp-test", Perm::Admin, test_smtp)
 }
 
 /// The setting that makes a second factor mandatory for admins.
@@ -78,6 +79,9 @@ struct SettingsPage {
     fields: Vec<Field>,
     require_totp_admin: bool,
     admin_has_totp: bool,
+    /// The SMTP server in use ("" when none), and where a test goes.
+    smtp: String,
+    smtp_to: String,
 }
 
 async fn page(
@@ -87,6 +91,15 @@ async fn page(
     flash: Option<Flash>,
     values: Option<&Pairs>,
 ) -> AppResult<Response> {
+    let smtp = crate::mailbox::notify::Smtp::of(&state.config)
+        .map(|s| format!("{}:{}（{}）", s.host, s.port, s.tls.as_str()))
+        .unwrap_or_default();
+    let smtp_to = crate::db::letters::staff(&state.db)
+        .await?
+        .into_iter()
+        .find(|s| s.id == user.id)
+        .map(|s| s.email)
+        .unwrap_or_default();
     let stored = settings::load_site(&state.db).await?.to_pairs();
     let fields = LABELS
         .iter()
@@ -120,6 +133,8 @@ async fn page(
             fields,
             require_totp_admin: require,
             admin_has_totp: user.totp_enabled,
+            smtp,
+            smtp_to,
         },
     )
     .await
@@ -202,4 +217,65 @@ async fn save_settings(
         .await?;
     }
     Ok(view::see_other("/admin/settings?msg=saved"))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct SmtpTestForm {
+    to: String,
+}
+
+/// Sends a test message through the configured SMTP server and says how
+/// it went (issue 23).
+async fn test_smtp(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    CsrfForm(form): CsrfForm<SmtpTestForm>,
+) -> AppResult<Response> {
+    let to = form.to.trim();
+    let refuse = |why: String| Some(Flash::error(why));
+    let Some(smtp) = crate::mailbox::notify::Smtp::of(&state.config) else {
+        let why = "还没有设置发信服务器：请在配置文件中设置 smtp_host 等项（见部署说明），然后重启 fupin。";
+        return page(
+            &state,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refuse(why.into()),
+            None,
+        )
+        .await;
+    };
+    if !crate::mailbox::valid_email(to) {
+        let why = format!("“{to}”不是有效的电子邮箱地址；测试邮件未发送。");
+        return page(
+            &state,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refuse(why),
+            None,
+        )
+        .await;
+    }
+    let sent = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        smtp.send_test(to, &state.config.base_url),
+    )
+    .await
+    .unwrap_or_else(|_| Err(anyhow::anyhow!("30 秒内没有应答")));
+    let (outcome, flash, status) = match sent {
+        Ok(()) => (
+            Outcome::Ok,
+            Flash::ok(format!(
+                "测试邮件已发送到 {to}，请查收（也请看看垃圾邮件箱）。"
+            )),
+            StatusCode::OK,
+        ),
+        Err(e) => (
+            Outcome::Failed,
+            Flash::error(format!("测试邮件发送失败：{e:#}")),
+            StatusCode::BAD_GATEWAY,
+        ),
+    };
+    audit::record(&state.db, &user.actor(), "发送测试邮件", to, outcome, "").await?;
+    page(&state, &user, status, Some(flash), None).await
 }

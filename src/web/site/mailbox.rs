@@ -240,6 +240,7 @@ struct Posted {
     category: String,
     body: String,
     publish_ok: String,
+    notify_ok: String,
     captcha: String,
     website: String,
     csrf: String,
@@ -259,6 +260,7 @@ impl Posted {
             category: self.category.clone(),
             body: self.body.clone(),
             publish_ok: self.publish_ok.clone(),
+            notify_ok: self.notify_ok.clone(),
             // A used captcha is never shown again.
             captcha: String::new(),
             website: String::new(),
