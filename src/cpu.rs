@@ -23,6 +23,13 @@ pub fn slots() -> usize {
     })
 }
 
+static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many jobs are running on the pool's threads right now.
+pub fn running() -> usize {
+    RUNNING.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 fn semaphore() -> &'static Semaphore {
     static SEM: OnceLock<Semaphore> = OnceLock::new();
     SEM.get_or_init(|| Semaphore::new(slots()))
@@ -41,9 +48,21 @@ where
             .acquire()
             .await
             .map_err(|e| anyhow::anyhow!("CPU pool closed: {e}"))?;
-        tokio::task::spawn_blocking(job)
-            .await
-            .map_err(|e| anyhow::anyhow!("CPU job failed: {e}"))
+        tokio::task::spawn_blocking(move || {
+            use std::sync::atomic::Ordering::SeqCst;
+            RUNNING.fetch_add(1, SeqCst);
+            // Counted down even when the job panics.
+            struct Done;
+            impl Drop for Done {
+                fn drop(&mut self) {
+                    RUNNING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            let _done = Done;
+            job()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("CPU job failed: {e}"))
     }
 }
 

@@ -22,7 +22,6 @@ use crate::db::channels::ChannelTree;
 use crate::db::editorial::{self, AdminArticle, EditInput};
 use crate::db::now;
 use crate::error::{AppError, AppResult};
-use crate::html::sanitize;
 
 /// Routes of this file.
 pub fn router() -> AdminRoutes {
@@ -223,7 +222,30 @@ async fn show_form(
 }
 
 /// Checks and converts the form; the reason in Chinese when it is refused.
-fn read_form(
+/// The body is checked against the size and nesting limits and sanitized
+/// in the bounded CPU pool (`crate::cpu`), off the request workers.
+async fn read_form(
+    f: &ArticleForm,
+    user: &CurrentUser,
+    tree: &ChannelTree,
+    keep_published_at: Option<i64>,
+) -> anyhow::Result<Result<EditInput, String>> {
+    let checked = check_fields(f, user, tree, keep_published_at);
+    let body_html = match crate::html::sanitize_bounded(f.body_html.clone()).await? {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e.message())),
+    };
+    Ok(checked.and_then(|mut input| {
+        if body_html.trim().is_empty() && f.body_html.trim().is_empty() {
+            return Err("请填写正文。".into());
+        }
+        input.body_html = body_html;
+        Ok(input)
+    }))
+}
+
+/// The form's fields other than the body, checked and converted.
+fn check_fields(
     f: &ArticleForm,
     user: &CurrentUser,
     tree: &ChannelTree,
@@ -280,10 +302,6 @@ fn read_form(
     if unpublish_at.is_some_and(|u| u <= published_at) {
         return Err("下线时间应晚于发布时间。".into());
     }
-    let body_html = sanitize(&f.body_html);
-    if body_html.trim().is_empty() && f.body_html.trim().is_empty() {
-        return Err("请填写正文。".into());
-    }
     Ok(EditInput {
         channel_id,
         title: title.to_string(),
@@ -292,7 +310,7 @@ fn read_form(
         author: f.author.trim().to_string(),
         editor: f.editor.trim().to_string(),
         summary: f.summary.trim().to_string(),
-        body_html,
+        body_html: String::new(),
         cover: cover.to_string(),
         is_pinned: f.is_pinned.is_some(),
         is_recommended: f.is_recommended.is_some(),
@@ -335,7 +353,7 @@ async fn create_article(
     CsrfForm(f): CsrfForm<ArticleForm>,
 ) -> AppResult<Response> {
     let tree = ChannelTree::load(&state.db).await?;
-    let input = match read_form(&f, &user, &tree, None) {
+    let input = match read_form(&f, &user, &tree, None).await? {
         Ok(i) => i,
         Err(why) => {
             return show_form(
@@ -432,7 +450,7 @@ async fn save_article(
         return Err(denied());
     }
     let tree = ChannelTree::load(&state.db).await?;
-    let input = match read_form(&f, &user, &tree, Some(a.article.published_at)) {
+    let input = match read_form(&f, &user, &tree, Some(a.article.published_at)).await? {
         Ok(i) => i,
         Err(why) => {
             return show_form(

@@ -192,10 +192,12 @@ async fn show_revision(
     };
     let tree = ChannelTree::load(&state.db).await?;
     let (changes, diff) = match &against {
-        Some((_, before)) => (
-            changes(&tree, before, &content),
-            Some(diff_bodies(&before.body_html, &content.body_html).folded(2)),
-        ),
+        Some((_, before)) => {
+            // Diffing two long bodies is CPU work: the bounded pool.
+            let (old, new) = (before.body_html.clone(), content.body_html.clone());
+            let diff = crate::cpu::run(move || diff_bodies(&old, &new).folded(2)).await?;
+            (changes(&tree, before, &content), Some(diff))
+        }
         None => (Vec::new(), None),
     };
     view::render(
@@ -243,7 +245,8 @@ async fn restore_revision(
     }
     // What is stored was sanitized when saved; sanitizing again is a no-op
     // unless the allow-list has since become stricter.
-    content.body_html = crate::html::sanitize(&content.body_html);
+    let stored = std::mem::take(&mut content.body_html);
+    content.body_html = crate::cpu::run(move || crate::html::sanitize(&stored)).await?;
     editorial::update(
         &state.db,
         id,
