@@ -263,3 +263,61 @@ async fn security_headers_include_permissions_policy_and_hsts_on_https() {
     }
     state.db.close().await;
 }
+
+/// A number in an address has one spelling: `/a/087.html` and `/a/+87.html`
+/// redirect to `/a/87.html` and never get cache entries of their own.
+#[tokio::test]
+async fn non_canonical_ids_redirect_and_are_never_cached_apart() {
+    let app = TestApp::new("sqlite").await;
+    let cast = Cast::new(&app).await;
+    let input = EditInput {
+        channel_id: cast.channel_a,
+        title: "规范地址".into(),
+        body_html: "<p>正文</p>".into(),
+        published_at: fupin::db::now() - 60,
+        ..EditInput::default()
+    };
+    let actor = fupin::db::audit::Actor {
+        id: Some(cast.admin),
+        name: "guanli".into(),
+        ip: String::new(),
+    };
+    let id = editorial::create(&app.state.db, &input, Status::Published, &actor)
+        .await
+        .unwrap();
+    let canonical = format!("/a/{id}.html");
+    assert_eq!(app.get(&canonical).await.status, StatusCode::OK);
+    let cached = app.state.page_cache.len();
+    for variant in [
+        format!("/a/0{id}.html"),
+        format!("/a/+{id}.html"),
+        format!("/a/000{id}.html"),
+    ] {
+        let p = app.get(&variant).await;
+        assert_eq!(p.status, StatusCode::PERMANENT_REDIRECT, "{variant}");
+        assert_eq!(p.header("location"), canonical, "{variant}");
+    }
+    for bad in [
+        format!("/a/-{id}.html"),
+        format!("/a/{id}x.html"),
+        "/a/0.html".into(),
+    ] {
+        assert_eq!(app.get(&bad).await.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    let slug = fupin::db::channels::ChannelTree::load(&app.state.db)
+        .await
+        .unwrap()
+        .get(cast.channel_a)
+        .unwrap()
+        .slug
+        .clone();
+    let p = app.get(&format!("/c/{slug}/page/02/")).await;
+    assert_eq!(p.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(p.header("location"), format!("/c/{slug}/page/2/"));
+    assert_eq!(
+        app.state.page_cache.len(),
+        cached,
+        "no entry for another spelling"
+    );
+    app.finish().await;
+}
