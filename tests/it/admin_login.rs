@@ -238,9 +238,12 @@ async fn parallel_guesses_are_each_counted() {
             counted as usize, checked,
             "{backend}: every checked guess counted"
         );
+        // The waits begin after a few failures (1 s, 2 s …): most of the
+        // guesses sent at once are refused unchecked.
         assert!(
-            checked as i64 <= fupin::auth::throttle::ACCOUNT.free,
-            "{backend}: {checked} guesses checked before the first wait"
+            checked < statuses.len() / 2,
+            "{backend}: {checked} of {} guesses checked",
+            statuses.len()
         );
         app.finish().await;
     }

@@ -321,3 +321,92 @@ async fn non_canonical_ids_redirect_and_are_never_cached_apart() {
     );
     app.finish().await;
 }
+
+async fn devices_of(app: &TestApp, user: i64) -> i64 {
+    use sqlx::Row;
+    sqlx::query("SELECT COUNT(*) AS n FROM login_devices WHERE user_id = $1")
+        .bind(user)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+        .get::<i64, _>("n")
+}
+
+/// A password changed by its owner or reset by an admin forgets the
+/// browsers trusted for the old one; expired ones are purged by the jobs.
+#[tokio::test]
+async fn trusted_browsers_end_with_the_password() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let cast = Cast::new(&app).await;
+        let b = Browser::at(&app, "10.9.0.1");
+        assert_eq!(
+            b.login("bianji-a", crate::admin_support::PASSWORD)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(devices_of(&app, cast.editor_a).await, 1, "{backend}");
+        let csrf = crate::admin_support::csrf_of(&b.get("/admin/account").await.body);
+        let r = b
+            .post(
+                "/admin/account/password",
+                &[
+                    ("csrf", &csrf),
+                    ("current", crate::admin_support::PASSWORD),
+                    ("password", "A new pass phrase 2026"),
+                    ("password2", "A new pass phrase 2026"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}: {}", r.body);
+        assert_eq!(
+            devices_of(&app, cast.editor_a).await,
+            0,
+            "{backend}: changed by its owner"
+        );
+        // Trusted again, then reset by an admin.
+        let b2 = Browser::at(&app, "10.9.0.2");
+        assert_eq!(
+            b2.login("bianji-a", "A new pass phrase 2026").await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(devices_of(&app, cast.editor_a).await, 1, "{backend}");
+        let (admin, csrf) = Browser::signed_in(&app, cast.admin).await;
+        let r = admin
+            .post(
+                &format!("/admin/users/{}/password", cast.editor_a),
+                &[
+                    ("csrf", &csrf),
+                    ("password", "Reset by the admin 77"),
+                    ("password2", "Reset by the admin 77"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}: {}", r.body);
+        assert_eq!(
+            devices_of(&app, cast.editor_a).await,
+            0,
+            "{backend}: reset by an admin"
+        );
+        // An expired trust is purged.
+        let b3 = Browser::at(&app, "10.9.0.3");
+        assert_eq!(
+            b3.login("bianji-a", "Reset by the admin 77").await.status,
+            StatusCode::SEE_OTHER
+        );
+        sqlx::query("UPDATE login_devices SET expires_at = 1")
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+        fupin::db::users::prune_devices(&app.state.db, fupin::db::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            devices_of(&app, cast.editor_a).await,
+            0,
+            "{backend}: expired"
+        );
+        app.finish().await;
+    }
+}

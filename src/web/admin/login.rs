@@ -266,7 +266,7 @@ async fn login(
     if password::needs_rehash(&secrets.password_hash)
         && let Ok(h) = password::hash(&form.password).await
     {
-        users::set_password(db, user.id, &h).await?;
+        users::rehash_password(db, user.id, &h).await?;
     }
     // Whatever session this browser had ends; the new one has a new id.
     if let Some(old) = session::read_cookie(&headers, session::COOKIE) {
