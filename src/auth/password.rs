@@ -18,7 +18,8 @@ pub const M_COST: u32 = 19_456;
 pub const T_COST: u32 = 2;
 /// Parallelism.
 pub const P_COST: u32 = 1;
-/// Hashes allowed at once in this process (4 × 19 MiB).
+/// Hashes allowed at once in this process (4 × 19 MiB), one of them kept
+/// for trusted browsers.
 pub const MAX_CONCURRENT: usize = 4;
 /// How long a login waits for a hashing slot before giving up.
 const WAIT: Duration = Duration::from_secs(10);
@@ -38,10 +39,63 @@ pub enum HashError {
     Internal(#[from] anyhow::Error),
 }
 
-// One semaphore per process: the memory it protects is the process's.
+// One semaphore per process: the memory it protects is the process's. One
+// of the slots is kept for browsers the user has logged in from before
+// (see [`Caller`]), so a flood of strangers cannot keep them all.
 fn slots() -> &'static Semaphore {
     static SLOTS: OnceLock<Semaphore> = OnceLock::new();
-    SLOTS.get_or_init(|| Semaphore::new(MAX_CONCURRENT))
+    SLOTS.get_or_init(|| Semaphore::new(MAX_CONCURRENT - 1))
+}
+
+fn kept_slot() -> &'static Semaphore {
+    static SLOT: OnceLock<Semaphore> = OnceLock::new();
+    SLOT.get_or_init(|| Semaphore::new(1))
+}
+
+/// Password checks one client address may have running or waiting at once;
+/// more are answered "busy" at once instead of queueing ahead of others.
+pub const PER_ADDRESS: usize = 2;
+
+fn in_flight() -> &'static std::sync::Mutex<std::collections::HashMap<String, usize>> {
+    static MAP: OnceLock<std::sync::Mutex<std::collections::HashMap<String, usize>>> =
+        OnceLock::new();
+    MAP.get_or_init(Default::default)
+}
+
+/// Who asks for a password check at login.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    /// The client's address.
+    pub address: &'a str,
+    /// Whether the browser carries a trusted-device cookie of this user.
+    pub trusted: bool,
+}
+
+/// One address's place among the password checks; given back on drop.
+struct AddressTurn(String);
+
+impl AddressTurn {
+    fn take(address: &str) -> Option<AddressTurn> {
+        let mut map = in_flight().lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.entry(address.to_string()).or_insert(0);
+        if *n >= PER_ADDRESS {
+            return None;
+        }
+        *n += 1;
+        Some(AddressTurn(address.to_string()))
+    }
+}
+
+impl Drop for AddressTurn {
+    fn drop(&mut self) {
+        let mut map = in_flight().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&self.0) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.0);
+            }
+        }
+    }
 }
 
 fn hasher() -> Argon2<'static> {
@@ -52,7 +106,29 @@ fn hasher() -> Argon2<'static> {
 async fn run_bounded<T: Send + 'static>(
     job: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> Result<T, HashError> {
-    let _permit = tokio::time::timeout(WAIT, slots().acquire())
+    run_for(None, job).await
+}
+
+async fn run_for<T: Send + 'static>(
+    caller: Option<Caller<'_>>,
+    job: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, HashError> {
+    let _turn = match caller {
+        Some(c) => Some(AddressTurn::take(c.address).ok_or(HashError::Busy)?),
+        None => None,
+    };
+    let trusted = caller.is_some_and(|c| c.trusted);
+    let acquire = async {
+        if trusted {
+            tokio::select! {
+                p = kept_slot().acquire() => p,
+                p = slots().acquire() => p,
+            }
+        } else {
+            slots().acquire().await
+        }
+    };
+    let _permit = tokio::time::timeout(WAIT, acquire)
         .await
         .map_err(|_| HashError::Busy)?
         .map_err(|e| anyhow!(e))?;
@@ -105,9 +181,29 @@ fn dummy_hash() -> &'static str {
 /// Checks a password against a stored hash; with no stored hash (unknown
 /// or disabled user) it does the same work and answers false.
 pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool, HashError> {
+    verify_inner(None, password, stored).await
+}
+
+/// [`verify`] for a login: at most [`PER_ADDRESS`] checks per client
+/// address run or wait at once, and a trusted browser may also use the
+/// slot kept for such browsers, so a flood of logins from many addresses
+/// neither starves one address nor keeps the real user out.
+pub async fn verify_as(
+    caller: Caller<'_>,
+    password: &str,
+    stored: Option<&str>,
+) -> Result<bool, HashError> {
+    verify_inner(Some(caller), password, stored).await
+}
+
+async fn verify_inner(
+    caller: Option<Caller<'_>>,
+    password: &str,
+    stored: Option<&str>,
+) -> Result<bool, HashError> {
     let password = password.to_string();
     let stored = stored.map(str::to_string);
-    run_bounded(move || {
+    run_for(caller, move || {
         let (phc, real) = match &stored {
             Some(h) => (h.as_str(), true),
             None => (dummy_hash(), false),
@@ -151,5 +247,46 @@ mod tests {
         assert!(check_new("          ").is_err());
         assert!(check_new("长一点的中文密码也可以").is_ok());
         assert!(check_new(&"x".repeat(300)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod fairness_tests {
+    use super::*;
+
+    #[test]
+    fn one_address_holds_at_most_its_share() {
+        let a = AddressTurn::take("198.51.100.7").unwrap();
+        let b = AddressTurn::take("198.51.100.7").unwrap();
+        assert!(
+            AddressTurn::take("198.51.100.7").is_none(),
+            "a third waits for none"
+        );
+        assert!(
+            AddressTurn::take("198.51.100.8").is_some(),
+            "another address goes ahead"
+        );
+        drop(a);
+        assert!(
+            AddressTurn::take("198.51.100.7").is_some(),
+            "a turn given back"
+        );
+        drop(b);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_trusted_browser_gets_the_kept_slot_while_strangers_hold_the_rest() {
+        // Strangers hold every shared slot.
+        let mut held = Vec::new();
+        for _ in 0..MAX_CONCURRENT - 1 {
+            held.push(slots().acquire().await.unwrap());
+        }
+        let trusted = Caller {
+            address: "203.0.113.5",
+            trusted: true,
+        };
+        let ok = run_for(Some(trusted), || Ok(7)).await.unwrap();
+        assert_eq!(ok, 7);
+        drop(held);
     }
 }

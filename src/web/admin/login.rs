@@ -223,7 +223,11 @@ async fn login(
         .as_ref()
         .filter(|(u, _)| !u.disabled)
         .map(|(_, s)| s.password_hash.as_str());
-    let ok = match password::verify(&form.password, stored).await {
+    let caller = password::Caller {
+        address: &ip,
+        trusted: device.is_some(),
+    };
+    let ok = match password::verify_as(caller, &form.password, stored).await {
         Ok(ok) => ok,
         Err(HashError::Busy) => {
             return login_form(
