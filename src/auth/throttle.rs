@@ -154,6 +154,18 @@ impl Keys {
         }
     }
 
+    /// Keys for a check of a secret by a signed-in user (the current
+    /// password before a change, a code before turning off the second
+    /// factor): the same limits as logins, counted per user and kind, so a
+    /// stolen session cannot guess the password it lacks.
+    pub fn secret(kind: &str, user_id: i64, ip: &str) -> Keys {
+        Keys {
+            pair: format!("secret:{kind}:{user_id}|ip:{ip}"),
+            account: Some(format!("secret:{kind}:{user_id}")),
+            address: format!("ip:{ip}"),
+        }
+    }
+
     /// The keys that may refuse an attempt, with their policies.
     fn refusing(&self) -> [(&Policy, &str); 2] {
         [(&ACCOUNT, &self.pair), (&ADDRESS, &self.address)]
@@ -233,6 +245,15 @@ pub async fn succeed(db: &Db, keys: &Keys) -> anyhow::Result<()> {
         login_attempts::uncount(db, a).await?;
     }
     Ok(())
+}
+
+/// What a refused check of a secret is told.
+pub fn secret_wait_message(secs: i64) -> String {
+    if secs >= 60 {
+        format!("尝试次数过多，请 {} 分钟后再试。", (secs + 59) / 60)
+    } else {
+        format!("尝试次数过多，请 {secs} 秒后再试。")
+    }
 }
 
 /// What a refused attempt is told.

@@ -410,3 +410,48 @@ async fn trusted_browsers_end_with_the_password() {
         app.finish().await;
     }
 }
+
+/// The current-password check before a change, and the code check before
+/// turning off the second factor, are throttled like logins: a stolen
+/// session cannot guess the password it lacks.
+#[tokio::test]
+async fn secret_checks_of_a_signed_in_user_are_throttled() {
+    let app = TestApp::new("sqlite").await;
+    let cast = Cast::new(&app).await;
+    let (b, csrf) = Browser::signed_in(&app, cast.editor_a).await;
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let r = b
+            .post(
+                "/admin/account/password",
+                &[
+                    ("csrf", &csrf),
+                    ("current", &format!("guessed password {i}")),
+                    ("password", "A new pass phrase 2026"),
+                    ("password2", "A new pass phrase 2026"),
+                ],
+            )
+            .await;
+        statuses.push(r.status);
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "guesses of the current password slowed down: {statuses:?}"
+    );
+    let r = b
+        .post(
+            "/admin/account/totp/disable",
+            &[("csrf", &csrf), ("code", "000000")],
+        )
+        .await;
+    assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let keys = fupin::db::login_attempts::get(
+        &app.state.db,
+        &format!("secret:password:{}", cast.editor_a),
+    )
+    .await
+    .unwrap()
+    .expect("counted per user");
+    assert!(keys.failures >= 3, "{keys:?}");
+    app.finish().await;
+}
