@@ -8,7 +8,6 @@
 //! Password hashing has its own, smaller pool (`auth::password`): its cost
 //! is memory, not time.
 
-use std::future::Future;
 use std::sync::OnceLock;
 
 use tokio::sync::Semaphore;
@@ -38,32 +37,30 @@ fn semaphore() -> &'static Semaphore {
 /// Runs `job` on a blocking thread once a slot is free, and returns what it
 /// returned. A job that panicked is reported as an error, never re-raised
 /// on the worker that awaited it.
-pub fn run<T, F>(job: F) -> impl Future<Output = anyhow::Result<T>> + Send
+pub async fn run<T, F>(job: F) -> anyhow::Result<T>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    async move {
-        let _permit = semaphore()
-            .acquire()
-            .await
-            .map_err(|e| anyhow::anyhow!("CPU pool closed: {e}"))?;
-        tokio::task::spawn_blocking(move || {
-            use std::sync::atomic::Ordering::SeqCst;
-            RUNNING.fetch_add(1, SeqCst);
-            // Counted down even when the job panics.
-            struct Done;
-            impl Drop for Done {
-                fn drop(&mut self) {
-                    RUNNING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-                }
-            }
-            let _done = Done;
-            job()
-        })
+    let _permit = semaphore()
+        .acquire()
         .await
-        .map_err(|e| anyhow::anyhow!("CPU job failed: {e}"))
-    }
+        .map_err(|e| anyhow::anyhow!("CPU pool closed: {e}"))?;
+    tokio::task::spawn_blocking(move || {
+        use std::sync::atomic::Ordering::SeqCst;
+        RUNNING.fetch_add(1, SeqCst);
+        // Counted down even when the job panics.
+        struct Done;
+        impl Drop for Done {
+            fn drop(&mut self) {
+                RUNNING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let _done = Done;
+        job()
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("CPU job failed: {e}"))
 }
 
 #[cfg(test)]

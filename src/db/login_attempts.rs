@@ -71,7 +71,7 @@ pub async fn check_and_count(
     let mut records = Vec::with_capacity(keys.len());
     for key in keys {
         if lock.is_empty() {
-            records.push(fetch(&mut *tx, key, "").await?);
+            records.push(fetch(&mut tx, key, "").await?);
         } else {
             // A row to lock must exist: a missing key is made (at zero)
             // first, and two attempts racing to make it meet at the lock.
@@ -82,7 +82,7 @@ pub async fn check_and_count(
             .bind(*key)
             .execute(&mut *tx)
             .await?;
-            let rec = fetch(&mut *tx, key, lock).await?;
+            let rec = fetch(&mut tx, key, lock).await?;
             records.push(rec.filter(|r| r.failures > 0 || r.locked_until > 0));
         }
     }
@@ -91,7 +91,7 @@ pub async fn check_and_count(
         return Ok(false);
     };
     for (key, rec) in keys.iter().zip(&next) {
-        put_in(&mut *tx, key, rec).await?;
+        put_in(&mut tx, key, rec).await?;
     }
     tx.commit().await?;
     Ok(true)
