@@ -111,6 +111,12 @@ pub enum Command {
         #[command(subcommand)]
         command: DictCommand,
     },
+    /// The 操作日志: check its hash chain, write it out.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::audit_cli::AuditCommand,
+    },
 }
 
 /// `fupin dict` subcommands.
@@ -277,6 +283,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User { command } => {
             let db = open_db(&config).await?;
             let code = crate::auth::cli::run(&db, command).await;
+            db.close().await;
+            code
+        }
+        Command::Audit { command } => {
+            let db = open_db(&config).await?;
+            let code = crate::audit_cli::run(&db, command).await;
             db.close().await;
             code
         }

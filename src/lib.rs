@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod assets;
+pub mod audit_cli;
 pub mod auth;
 pub mod cli;
 pub mod cluster;

@@ -2,7 +2,9 @@
 //! what result. Every login, failed login, lockout, publish, unpublish,
 //! delete, restore, upload, user, role and settings change is recorded.
 //! Never pass a password, token or secret in any field. Entries are kept
-//! [`RETENTION_DAYS`] days; [`prune`] drops older ones.
+//! [`RETENTION_DAYS`] days; [`prune`] drops older ones. Entries are chained
+//! by hash ([`super::audit_chain`]): no role can change or erase one
+//! without `fupin audit verify` naming it.
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -93,20 +95,27 @@ pub async fn record(
     outcome: Outcome,
     detail: &str,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor_name, ip, action, object, result, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(now())
-    .bind(actor.id)
-    .bind(clip(&actor.name, 100))
-    .bind(clip(&actor.ip, 100))
-    .bind(clip(action, 50))
-    .bind(clip(object, 300))
-    .bind(outcome.as_str())
-    .bind(clip(detail, 1000))
-    .execute(db.pool())
-    .await?;
+    let (name, ip, action, object, detail) = (
+        clip(&actor.name, 100),
+        clip(&actor.ip, 100),
+        clip(action, 50),
+        clip(object, 300),
+        clip(detail, 1000),
+    );
+    let fields = super::audit_chain::Fields {
+        at: now(),
+        actor_id: actor.id,
+        actor_name: &name,
+        ip: &ip,
+        action: &action,
+        object: &object,
+        result: outcome.as_str(),
+        detail: &detail,
+    };
+    // Chained in a write transaction of its own (see `audit_chain`).
+    let mut tx = db.begin_write().await?;
+    super::audit_chain::insert(&mut tx, &fields).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -274,9 +283,5 @@ pub async fn recent_by(db: &Db, actor_id: i64, limit: i64) -> anyhow::Result<Vec
 
 /// Drops entries older than the retention period; how many went.
 pub async fn prune(db: &Db, now: i64) -> anyhow::Result<u64> {
-    Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1")
-        .bind(now - RETENTION_DAYS * 86_400)
-        .execute(db.pool())
-        .await?
-        .rows_affected())
+    super::audit_chain::prune(db, now - RETENTION_DAYS * 86_400).await
 }

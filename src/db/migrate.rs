@@ -40,6 +40,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     10 "0010_search_titles",
     11 "0011_article_neighbours",
     12 "0012_search_title_rank",
+    50 "0050_audit_chain",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -54,6 +55,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     10 "0010_search_titles",
     11 "0011_article_neighbours",
     12 "0012_search_title_rank",
+    50 "0050_audit_chain",
 );
 
 /// What [`migrate`] did.
@@ -138,6 +140,12 @@ pub async fn migrate(db: &Db) -> anyhow::Result<MigrationReport> {
         );
     }
     report.current = newest;
+    drop(conn);
+    // Entries written before the log was chained (or by an older release
+    // during a rolling upgrade) join the chain now.
+    super::audit_chain::seal(db)
+        .await
+        .context("cannot seal the 操作日志 into its hash chain")?;
     Ok(report)
 }
 
