@@ -139,6 +139,10 @@ async fn run_for<T: Send + 'static>(
 }
 
 /// Whether a new password is acceptable; the reason in Chinese when not.
+/// The policy (等保 2.0 level 2, identity): at least [`MIN_LEN`]
+/// characters, at least three of the four kinds (lower case, upper case,
+/// digits, other characters), not one of the common passwords shipped with
+/// the program, and — see [`check_new_for`] — not the user name.
 pub fn check_new(password: &str) -> Result<(), String> {
     let n = password.chars().count();
     if n < MIN_LEN {
@@ -150,7 +154,52 @@ pub fn check_new(password: &str) -> Result<(), String> {
     if password.trim().is_empty() {
         return Err("密码不能全是空格。".into());
     }
+    if kinds(password) < 3 {
+        return Err("密码需包含大写字母、小写字母、数字、其他符号中的至少三种。".into());
+    }
+    if is_common(password) {
+        return Err("这个密码过于常见，很容易被猜到，请换一个。".into());
+    }
     Ok(())
+}
+
+/// [`check_new`] for a given user: the password may also not be, or
+/// contain, the user name (ignoring case).
+pub fn check_new_for(password: &str, username: &str) -> Result<(), String> {
+    check_new(password)?;
+    let name = username.trim().to_lowercase();
+    if name.chars().count() >= 3 && password.to_lowercase().contains(&name) {
+        return Err("密码不能包含用户名。".into());
+    }
+    Ok(())
+}
+
+/// How many of the four kinds of character a password uses.
+fn kinds(password: &str) -> usize {
+    let lower = password.chars().any(|c| c.is_lowercase());
+    let upper = password.chars().any(|c| c.is_uppercase());
+    let digit = password.chars().any(|c| c.is_ascii_digit());
+    let other = password
+        .chars()
+        .any(|c| !c.is_lowercase() && !c.is_uppercase() && !c.is_ascii_digit());
+    [lower, upper, digit, other]
+        .into_iter()
+        .filter(|k| *k)
+        .count()
+}
+
+/// Whether a password is in the shipped list of common ones.
+fn is_common(password: &str) -> bool {
+    static LIST: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    let list = LIST.get_or_init(|| {
+        include_str!("common_passwords.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_lowercase)
+            .collect()
+    });
+    list.contains(&password.to_lowercase())
 }
 
 /// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
@@ -245,7 +294,11 @@ mod tests {
     fn new_passwords_have_a_minimum_length() {
         assert!(check_new("short").is_err());
         assert!(check_new("          ").is_err());
-        assert!(check_new("长一点的中文密码也可以").is_ok());
+        assert!(
+            check_new("长一点的中文密码也可以").is_err(),
+            "one kind of character"
+        );
+        assert!(check_new("长一点的中文密码 Ab").is_ok());
         assert!(check_new(&"x".repeat(300)).is_err());
     }
 }
@@ -288,5 +341,43 @@ mod fairness_tests {
         let ok = run_for(Some(trusted), || Ok(7)).await.unwrap();
         assert_eq!(ok, 7);
         drop(held);
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_wants_length_three_kinds_and_no_common_or_own_name() {
+        assert!(check_new("Short1!").unwrap_err().contains("10"));
+        assert!(
+            check_new("alllowercase words")
+                .unwrap_err()
+                .contains("三种")
+        );
+        assert!(
+            check_new("ALLUPPER12345").is_err(),
+            "upper case and digits: two kinds"
+        );
+        assert!(check_new("Password123").unwrap_err().contains("常见"));
+        assert!(
+            check_new("PASSWORD@123").unwrap_err().contains("常见"),
+            "any case"
+        );
+        assert!(
+            check_new("Correct horse battery").is_ok(),
+            "upper, lower and spaces"
+        );
+        assert!(
+            check_new("扶贫开发协会2026ab").is_ok(),
+            "Chinese counts as another kind"
+        );
+        assert!(
+            check_new_for("Zhangwei@2026", "zhangwei")
+                .unwrap_err()
+                .contains("用户名")
+        );
+        assert!(check_new_for("Tea leaves 2026", "zhangwei").is_ok());
     }
 }

@@ -247,6 +247,15 @@ pub async fn succeed(db: &Db, keys: &Keys) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The attempt that [`check`] counted was not checked after all (no
+/// hashing slot was free): every key loses the count.
+pub async fn abandon(db: &Db, keys: &Keys) -> anyhow::Result<()> {
+    for (_, key) in keys.all() {
+        login_attempts::uncount(db, key).await?;
+    }
+    Ok(())
+}
+
 /// What a refused check of a secret is told.
 pub fn secret_wait_message(secs: i64) -> String {
     if secs >= 60 {

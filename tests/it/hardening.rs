@@ -455,3 +455,90 @@ async fn secret_checks_of_a_signed_in_user_are_throttled() {
     assert!(keys.failures >= 3, "{keys:?}");
     app.finish().await;
 }
+
+/// The password policy (等保 2.0 level 2): length, three kinds of
+/// character, not common, not the user name; in the back office and on the
+/// command line.
+#[tokio::test]
+async fn the_password_policy_holds_in_the_form_and_the_cli() {
+    let app = TestApp::new("sqlite").await;
+    let cast = Cast::new(&app).await;
+    let (admin, csrf) = Browser::signed_in(&app, cast.admin).await;
+    for (pw, why) in [
+        ("short1A", "至少需要 10 个字符"),
+        ("all lower case words", "至少三种"),
+        ("Password123", "过于常见"),
+        ("Chenxiaoming2026", "不能包含用户名"),
+    ] {
+        let r = admin
+            .post(
+                "/admin/users/new",
+                &[
+                    ("csrf", &csrf),
+                    ("username", "chenxiaoming"),
+                    ("role", "writer"),
+                    ("password", pw),
+                    ("password2", pw),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{pw}");
+        assert!(r.body.contains(why), "{pw}: {why}");
+    }
+    let r = admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("csrf", &csrf),
+                ("username", "chenxiaoming"),
+                ("role", "writer"),
+                ("password", "Tea leaves in 2026"),
+                ("password2", "Tea leaves in 2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let data = app.data_dir();
+    let add = |pw: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fupin"))
+            .env_remove("FUPIN_DATABASE_URL")
+            .env_remove("FUPIN_CONFIG")
+            .env("FUPIN_DATA", &data)
+            .env("FUPIN_LOG", "warn")
+            .args([
+                "user",
+                "add",
+                "liuyang",
+                "--role",
+                "editor",
+                "--password-stdin",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(pw.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = add("only lower case here\n");
+    assert!(!weak.status.success());
+    assert!(
+        String::from_utf8_lossy(&weak.stderr).contains("至少三种"),
+        "{}",
+        String::from_utf8_lossy(&weak.stderr)
+    );
+    let fine = add("Mountain road 2026\n");
+    assert!(
+        fine.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fine.stderr)
+    );
+    app.finish().await;
+}

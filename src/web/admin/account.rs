@@ -137,7 +137,7 @@ async fn change_password(
         )
         .await;
     }
-    if let Err(why) = password::check_new(&f.password) {
+    if let Err(why) = password::check_new_for(&f.password, &user.username) {
         return account_page(
             &state,
             &user,

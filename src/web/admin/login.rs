@@ -230,6 +230,7 @@ async fn login(
     let ok = match password::verify_as(caller, &form.password, stored).await {
         Ok(ok) => ok,
         Err(HashError::Busy) => {
+            throttle::abandon(db, &keys).await?;
             return login_form(
                 &state,
                 &headers,
