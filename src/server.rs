@@ -19,6 +19,12 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
 
     let background = crate::cluster::spawn_background(&state);
 
+    // An index built with another folding table is rebuilt in the background.
+    match crate::search::refold_if_changed(&state.db).await {
+        Ok(true) => tracing::info!("search folding table changed: every document queued"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = format!("{e:#}"), "search folding stamp not checked"),
+    }
     // Keeps the search index in step with every change, whoever wrote it.
     let indexer = crate::search::spawn_indexer(state.db.clone());
     // The peer address reaches handlers for login throttling and the log.

@@ -54,8 +54,12 @@ pub fn new_answer() -> String {
         .collect()
 }
 
-/// Whether a typed answer matches (case and surrounding spaces ignored).
+/// Whether a typed answer matches: for an image, case and spaces ignored;
+/// for a 算术题 (see [`super::sum`]), the result in digits or numerals.
 pub fn answer_matches(expected: &str, typed: &str) -> bool {
+    if super::sum::is_sum(expected) {
+        return super::sum::sum_matches(expected, typed);
+    }
     let typed: String = typed
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -234,6 +238,26 @@ fn segment(img: &mut RgbImage, a: (f32, f32), b: (f32, f32), width: f32, colour:
     }
 }
 
+/// Draws `answer` as a PNG image `scale` times the normal size (1 to 3),
+/// for the enlarged view: drawn at the normal size and magnified, so the
+/// larger image is no easier for a program than the smaller one.
+pub fn render_png_scaled(answer: &str, scale: u32) -> anyhow::Result<Vec<u8>> {
+    let scale = scale.clamp(1, 3);
+    if scale == 1 {
+        return render_png(answer);
+    }
+    let small = image::load_from_memory(&render_png(answer)?)?.to_rgb8();
+    let big = image::imageops::resize(
+        &small,
+        WIDTH * scale,
+        HEIGHT * scale,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut out = Cursor::new(Vec::new());
+    big.write_to(&mut out, ImageFormat::Png)?;
+    Ok(out.into_inner())
+}
+
 /// Draws `answer` as a PNG image.
 pub fn render_png(answer: &str) -> anyhow::Result<Vec<u8>> {
     let mut rng = Rng::new();
@@ -325,6 +349,10 @@ mod tests {
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let img = image::load_from_memory(&png).unwrap().to_rgb8();
         assert_eq!((img.width(), img.height()), (WIDTH, HEIGHT));
+        let big = image::load_from_memory(&render_png_scaled("AC3K9", 3).unwrap()).unwrap();
+        assert_eq!((big.width(), big.height()), (WIDTH * 3, HEIGHT * 3));
+        assert!(answer_matches("23+6", "二十九"));
+        assert!(!answer_matches("23+6", "23+6"));
         let dark = img
             .pixels()
             .filter(|p| p.0.iter().all(|v| *v < 140))

@@ -57,6 +57,8 @@ pub fn form_cookie(token: &str, secure: bool) -> String {
 pub struct Challenge {
     /// Its id (in the form and the image address).
     pub id: String,
+    /// The 算术题's question; `None` for an image.
+    pub question: Option<String>,
 }
 
 impl Challenge {
@@ -64,20 +66,44 @@ impl Challenge {
     pub fn image_url(&self) -> String {
         format!("/mailbox/captcha/{}.png", self.id)
     }
+
+    /// The enlarged image's address.
+    pub fn big_image_url(&self) -> String {
+        format!("/mailbox/captcha/{}.big.png", self.id)
+    }
 }
 
-/// Issues a captcha bound to a form token.
+/// Issues an image captcha bound to a form token.
 pub async fn issue(db: &Db, form_token: &str, now: i64) -> anyhow::Result<Challenge> {
+    issue_kind(db, form_token, now, false).await
+}
+
+/// Issues a captcha bound to a form token: an image, or a 算术题 when
+/// `sum` (see [`super::sum`]).
+pub async fn issue_kind(
+    db: &Db,
+    form_token: &str,
+    now: i64,
+    sum: bool,
+) -> anyhow::Result<Challenge> {
     let id = token::new_token();
+    let answer = if sum {
+        super::sum::new_sum()
+    } else {
+        captcha::new_answer()
+    };
     captchas::create(
         db,
         &id,
-        &captcha::new_answer(),
+        &answer,
         &token::digest(form_token),
         now + CAPTCHA_SECS,
     )
     .await?;
-    Ok(Challenge { id })
+    Ok(Challenge {
+        id,
+        question: super::sum::question(&answer),
+    })
 }
 
 /// Why a submission was turned away before its fields were looked at.

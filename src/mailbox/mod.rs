@@ -8,8 +8,10 @@
 
 pub mod captcha;
 pub mod guard;
+pub mod naming;
 pub mod notify;
 pub mod report;
+pub mod sum;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};

@@ -165,6 +165,7 @@ pub async fn reindex(db: &Db, progress: bool) -> anyhow::Result<u64> {
         bar.set_position(done.min(bar.length().unwrap_or(done)));
     }
     bar.finish_and_clear();
+    crate::db::settings::set(db, super::FOLD_STAMP_KEY, &super::fold_stamp()).await?;
     search::analyze(db).await?;
     Ok(done)
 }

@@ -125,6 +125,29 @@ pub async fn user_words(db: &Db) -> anyhow::Result<Vec<String>> {
     db::search::words(db).await
 }
 
+/// The setting that holds the stamp of the folding table the index was
+/// built with.
+pub const FOLD_STAMP_KEY: &str = "search.fold_stamp";
+
+/// The stamp of the compiled-in traditional → simplified table.
+pub fn fold_stamp() -> String {
+    t2s::stamp()
+}
+
+/// Queues every document for reindexing when the index was built with
+/// another folding table than this program's (or none is recorded), then
+/// records this one. Returns whether it queued. Called when a server
+/// starts; a crash between the two steps only queues again next time.
+pub async fn refold_if_changed(db: &Db) -> anyhow::Result<bool> {
+    let want = t2s::stamp();
+    if db::settings::get(db, FOLD_STAMP_KEY).await?.as_deref() == Some(want.as_str()) {
+        return Ok(false);
+    }
+    db::search::enqueue_all(db).await?;
+    db::settings::set(db, FOLD_STAMP_KEY, &want).await?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,128 +1,26 @@
-//! Traditional → simplified characters for search: a compact table of the
-//! characters that differ, written for this project (about 1701 pairs, the
-//! common ones of news text). Only single characters are mapped, one for one,
-//! so a folded text keeps the character offsets of the original (snippets
-//! rely on that). Phrase-level conversions (乾隆 vs 干燥) are out of scope:
-//! where a character has several simplified forms the usual one is chosen.
+//! Traditional → simplified characters for search: the table in
+//! `t2s/characters.txt`, generated from OpenCC's character dictionary by
+//! `scripts/gen-t2s` (how and with which rules: `t2s/README.md`; OpenCC's
+//! Apache-2.0 notice: `t2s/LICENSE-OpenCC`). Only single characters are
+//! mapped, one for one, so a folded text keeps the character offsets of the
+//! original (snippets rely on that). Phrase-level conversions (乾隆 vs 干燥)
+//! are out of scope: where a character has several simplified forms the
+//! usual one is taken.
+//!
+//! [`stamp`] names the table; the index keeps the stamp it was built with,
+//! and a different one queues every document again (`super::refold_if_changed`).
 
 use std::sync::OnceLock;
 
-/// Pairs of (traditional, simplified), separated by white space.
-const PAIRS: &str = "
-    萬万 與与 醜丑 專专 業业 叢丛 東东 絲丝 兩两 嚴严 喪丧 個个 豐丰 臨临 為为 爲为
-    麗丽 舉举 麼么 義义 烏乌 樂乐 喬乔 習习 鄉乡 書书 買买 亂乱 爭争 於于 虧亏 雲云
-    亞亚 產产 畝亩 親亲 億亿 僅仅 從从 倉仓 儀仪 們们 價价 眾众 衆众 優优 會会 傘伞
-    偉伟 傳传 傷伤 倫伦 偽伪 體体 餘余 傭佣 俠侠 侶侣 僥侥 偵侦 側侧 僑侨 儈侩 儂侬
-    儔俦 儼俨 倆俩 儷俪 儉俭 債债 傾倾 僂偻 償偿 儲储 兒儿 兌兑 黨党 蘭兰 關关 興兴
-    養养 獸兽 內内 岡冈 冊册 寫写 軍军 農农 馮冯 衝冲 決决 況况 凍冻 淨净 涼凉 減减
-    湊凑 凜凛 幾几 鳳凤 憑凭 凱凯 擊击 鑿凿 劃划 劉刘 則则 剛刚 創创 刪删 別别 劊刽
-    劑剂 剮剐 劍剑 剝剥 劇剧 勸劝 辦办 務务 動动 勵励 勁劲 勞劳 勢势 勛勋 勳勋 勝胜
-    匯汇 彙汇 匱匮 區区 醫医 華华 協协 單单 賣卖 盧卢 鹵卤 滷卤 衛卫 卻却 廠厂 廳厅
-    歷历 曆历 厲厉 壓压 厭厌 廁厕 廂厢 廈厦 廚厨 廄厩 廝厮 縣县 參参 雙双 發发 髮发
-    變变 敘叙 疊叠 葉叶 號号 嘆叹 歎叹 嘰叽 嚇吓 呂吕 嗎吗 噸吨 聽听 啟启 啓启 吳吴
-    嘔呕 唄呗 員员 嗆呛 嗚呜 詠咏 嚨咙 嚀咛 響响 啞哑 噠哒 嘩哗 噴喷 喲哟 嘍喽 嚕噜
-    囑嘱 喚唤 嘮唠 嗩唢 嘯啸 嚙啮 團团 糰团 園园 圍围 圖图 圓圆 聖圣 壙圹 場场 壞坏
-    塊块 堅坚 壇坛 罈坛 壩坝 塢坞 墳坟 墜坠 壟垄 壘垒 墾垦 堊垩 墊垫 壺壶 壽寿 夠够
-    夢梦 夾夹 奐奂 奧奥 奪夺 奮奋 獎奖 妝妆 婦妇 媽妈 嫵妩 嫗妪 婁娄 嬌娇 娛娱 媧娲
-    嫻娴 嬰婴 嬸婶 孫孙 學学 孿孪 寧宁 寶宝 實实 寵宠 審审 憲宪 宮宫 寬宽 賓宾 寢寝
-    對对 尋寻 導导 將将 爾尔 塵尘 嘗尝 嚐尝 堯尧 尷尴 屍尸 盡尽 儘尽 層层 屬属 屢屡
-    嶼屿 歲岁 豈岂 嶇岖 崗岗 島岛 嶺岭 嶽岳 崢峥 巒峦 峽峡 嶗崂 巖岩 幣币 帥帅 師师
-    帳帐 帶带 幀帧 幫帮 幟帜 幹干 並并 併并 廣广 莊庄 慶庆 廬庐 庫库 應应 廟庙 龐庞
-    廢废 開开 異异 棄弃 張张 彌弥 彎弯 彈弹 強强 歸归 當当 錄录 彥彦 徹彻 徑径 後后
-    徵征 憶忆 憂忧 懷怀 態态 慫怂 憐怜 總总 戀恋 懇恳 惡恶 惱恼 悅悦 懸悬 憫悯 驚惊
-    懼惧 慘惨 懲惩 憊惫 慚惭 慣惯 願愿 懾慑 懶懒 戲戏 戰战 戶户 紮扎 撲扑 執执 擴扩
-    掃扫 揚扬 擾扰 撫抚 拋抛 摳抠 搶抢 護护 報报 擔担 擬拟 攏拢 揀拣 擁拥 攔拦 擰拧
-    撥拨 擇择 掛挂 摯挚 撻挞 挾挟 撓挠 擋挡 掙挣 擠挤 揮挥 撈捞 損损 撿捡 換换 搗捣
-    據据 擄掳 擲掷 摻掺 攬揽 攙搀 擱搁 摟搂 攪搅 攜携 攝摄 擺摆 搖摇 攤摊 撐撑 擷撷
-    攢攒 敵敌 數数 斂敛 斃毙 齋斋 鬥斗 斬斩 斷断 時时 曠旷 晝昼 顯显 晉晋 曬晒 曉晓
-    暈晕 暉晖 暫暂 術术 樸朴 機机 殺杀 雜杂 權权 條条 來来 楊杨 傑杰 極极 構构 樞枢
-    棗枣 槍枪 楓枫 櫃柜 檸柠 柵栅 標标 棧栈 棟栋 欄栏 樹树 棲栖 樣样 楨桢 檔档 橋桥
-    樺桦 槳桨 樁桩 檢检 欖榄 檳槟 橫横 櫻樱 櫥橱 歡欢 歐欧 殲歼 殘残 殯殡 毆殴 毀毁
-    畢毕 氈毡 氣气 氫氢 漢汉 湯汤 溝沟 沒没 漚沤 瀝沥 淪沦 滄沧 濰潍 滬沪 濘泞 淚泪
-    瀘泸 瀉泻 潑泼 澤泽 涇泾 潔洁 灑洒 窪洼 淺浅 漿浆 澆浇 濁浊 測测 濟济 瀏浏 渾浑
-    濃浓 濤涛 澇涝 漣涟 湧涌 渦涡 滌涤 潤润 澗涧 漲涨 澀涩 澱淀 淵渊 漁渔 滲渗 溫温
-    灣湾 濕湿 溼湿 潰溃 濺溅 滯滞 滅灭 滿满 濾滤 濫滥 濱滨 灘滩 潛潜 瀟潇 瀾澜 瀕濒
-    燈灯 靈灵 災灾 燦灿 爐炉 點点 煉炼 鍊炼 熾炽 爍烁 爛烂 燭烛 煙烟 煩烦 燒烧 燴烩
-    燙烫 熱热 煥焕 愛爱 爺爷 牽牵 犧牺 犢犊 狀状 猶犹 狽狈 獰狞 獨独 狹狭 獅狮 獄狱
-    獵猎 獼猕 現现 環环 璽玺 瑣琐 瓊琼 瓏珑 甕瓮 電电 畫画 暢畅 療疗 瘧疟 瘡疮 瘋疯
-    癢痒 癆痨 瘓痪 癡痴 癱瘫 癮瘾 癬癣 癲癫 皺皱 盞盏 鹽盐 監监 蓋盖 盜盗 盤盘 睜睁
-    瞞瞒 矚瞩 礦矿 碼码 磚砖 硯砚 礎础 確确 礙碍 禮礼 禱祷 禍祸 禪禅 離离 禿秃 種种
-    積积 稱称 穩稳 穫获 獲获 窮穷 竊窃 竅窍 窯窑 竄窜 窩窝 窺窥 豎竖 競竞 筆笔 筍笋
-    籠笼 築筑 篩筛 箏筝 籌筹 簽签 籤签 簡简 籃篮 篤笃 籬篱 簍篓 簫箫 簷檐 籲吁 類类
-    糧粮 粵粤 糞粪 緊紧 糾纠 紀纪 約约 紅红 紋纹 納纳 紐纽 純纯 紗纱 紙纸 級级 紛纷
-    紡纺 紹绍 細细 紳绅 組组 絆绊 終终 經经 綁绑 絨绒 結结 繞绕 給给 絡络 絕绝 統统
-    絹绢 繡绣 綢绸 綜综 綽绰 綠绿 綴缀 網网 綱纲 綿绵 維维 緒绪 緞缎 締缔 緣缘 編编
-    緩缓 緬缅 緯纬 練练 緻致 縛缚 縫缝 縮缩 縱纵 績绩 織织 繕缮 繩绳 繪绘 繳缴 繼继
-    續续 纏缠 纖纤 纜缆 罰罚 罷罢 羅罗 羈羁 翹翘 聞闻 聯联 聰聪 聲声 聳耸 職职 聶聂
-    肅肃 腸肠 膚肤 腫肿 脹胀 膽胆 脈脉 脅胁 腦脑 膠胶 臟脏 髒脏 臍脐 臉脸 膿脓 臘腊
-    騰腾 舊旧 艦舰 艙舱 艱艰 艷艳 豔艳 蘆芦 蒼苍 蘋苹 範范 莖茎 蔥葱 薦荐 莢荚 蕎荞
-    薈荟 蕩荡 榮荣 葷荤 熒荧 藥药 蓮莲 萊莱 鶯莺 蘿萝 螢萤 營营 縈萦 蕭萧 薩萨 蔣蒋
-    薔蔷 蘚藓 蘊蕴 藝艺 虜虏 慮虑 處处 虛虚 蟲虫 雖虽 蝦虾 螞蚂 蟻蚁 蠶蚕 蠔蚝 蠟蜡
-    蠅蝇 蟬蝉 蠻蛮 補补 襯衬 裝装 裏里 裡里 製制 褲裤 襪袜 襲袭 見见 觀观 規规 覓觅
-    視视 覽览 覺觉 覲觐 觸触 計计 訂订 認认 譏讥 討讨 讓让 訓训 議议 訊讯 記记 講讲
-    諱讳 訝讶 許许 訛讹 論论 訟讼 諷讽 設设 訪访 訣诀 證证 評评 詛诅 識识 詐诈 訴诉
-    診诊 詞词 詔诏 譯译 試试 詩诗 誠诚 誅诛 話话 誕诞 詮诠 詭诡 詢询 該该 詳详 詫诧
-    誡诫 誣诬 語语 誤误 誘诱 誨诲 說说 誦诵 請请 諸诸 諾诺 讀读 誹诽 課课 誰谁 調调
-    諒谅 談谈 誼谊 謀谋 諜谍 謊谎 諧谐 謁谒 謂谓 諭谕 諮咨 諺谚 謎谜 謙谦 謝谢 謠谣
-    謹谨 謬谬 譜谱 譴谴 譚谭 讚赞 贊赞 豬猪 貓猫 貝贝 貞贞 負负 財财 貢贡 貧贫 貨货
-    販贩 貪贪 貫贯 責责 貯贮 貳贰 貴贵 貶贬 貸贷 貿贸 費费 賀贺 賊贼 賄贿 賈贾 資资
-    賑赈 賠赔 賞赏 賜赐 賢贤 賤贱 質质 賬账 賭赌 賴赖 賺赚 購购 賽赛 贈赠 贏赢 贍赡
-    贓赃 贖赎 趙赵 趕赶 趨趋 躍跃 踐践 蹤踪 跡迹 蹟迹 軀躯 車车 軋轧 軌轨 軒轩 軟软
-    轉转 輪轮 軸轴 輕轻 載载 較较 輔辅 輛辆 輝辉 輩辈 輸输 轄辖 輾辗 轎轿 轟轰 辭辞
-    辯辩 邊边 遼辽 達达 遷迁 過过 邁迈 運运 還还 這这 進进 遠远 違违 連连 遲迟 適适
-    選选 遜逊 遞递 邏逻 遺遗 遙遥 鄧邓 鄭郑 鄰邻 郵邮 醞酝 醬酱 釀酿 釋释 鑒鉴 鑑鉴
-    針针 釘钉 釣钓 鈣钙 鈍钝 鈔钞 鈴铃 鉛铅 鉤钩 鈎钩 銀银 銅铜 銘铭 鋁铝 銳锐 鋪铺
-    舖铺 鋒锋 鋼钢 錢钱 錦锦 錫锡 錯错 鍋锅 鍵键 鍍镀 鎖锁 鎮镇 鏈链 鏡镜 鐘钟 鍾钟
-    鐵铁 鑄铸 鑰钥 鑽钻 鑼锣 銷销 鏽锈 銹锈 長长 門门 閃闪 閉闭 問问 閒闲 間间 閘闸
-    閱阅 閣阁 閥阀 閩闽 閻阎 闊阔 闖闯 闡阐 陽阳 陰阴 陳陈 陸陆 隊队 階阶 際际 隨随
-    險险 隱隐 隴陇 雞鸡 雛雏 難难 霧雾 靂雳 靜静 靚靓 韋韦 韌韧 韓韩 頁页 頂顶 項项
-    順顺 須须 鬚须 預预 頑顽 頒颁 頓顿 領领 頗颇 頭头 頻频 顆颗 題题 額额 顏颜 顧顾
-    顫颤 風风 颱台 臺台 檯台 飄飘 飛飞 飢饥 饑饥 飯饭 飲饮 飼饲 飽饱 飾饰 餃饺 餅饼
-    館馆 饅馒 馬马 馭驭 駁驳 駐驻 駕驾 駛驶 駭骇 騎骑 騙骗 騷骚 驅驱 驗验 驕骄 驛驿
-    驟骤 驢驴 罵骂 鬆松 鬍胡 鬧闹 鬱郁 魚鱼 魯鲁 鮮鲜 鯉鲤 鯨鲸 鳥鸟 鳴鸣 鴨鸭 鴻鸿
-    鵝鹅 鵬鹏 鶴鹤 鷹鹰 鹹咸 麥麦 麵面 黃黄 齊齐 齒齿 齡龄 龍龙 龜龟 蘇苏 甦苏 陝陕
-    屆届 備备 週周 樓楼 稅税 準准 脫脱 貼贴 係系 繫系 隻只 復复 複复 蔔卜 餵喂 佈布
-    佔占 僱雇 剋克 崑昆 捨舍 擡抬 託托 誌志 遊游 隸隶 黴霉 嚮向 傢家 兇凶 剷铲 囪囱
-    牆墙 墻墙 姪侄 峯峰 迴回 廻回 弔吊 恆恒 悽凄 淒凄 慾欲 捲卷 桿杆 洩泄 牀床 獃呆
-    盃杯 砲炮 祕秘 窰窑 竪竖 綵彩 羣群 脣唇 腳脚 臥卧 誇夸 鉅巨 陞升 隄堤 麪面 麯曲
-    鼕冬 雋隽 闆板 賸剩 醃腌 韆千 鞦秋 讎仇 纔才 蒐搜 敎教 箇个 冪幂 蹺跷 繃绷 縐绉
-    縴纤 纍累 擻擞 孃娘 歛敛 殭僵 沖冲 淩凌 凈净 筧笕 粧妆 燄焰 塗涂 塚冢 愨悫 懣懑
-    櫓橹 歟欤 氾泛 汙污 瀰弥 獻献 瑤瑶 甌瓯 盪荡 矯矫 禦御 稜棱 穌稣 竇窦 筴策 節节
-    糴籴 糶粜 絃弦 緝缉 翺翱 脩修 膩腻 蔭荫 虯虬 蝨虱 蠱蛊 裊袅 覈核 詿诖 謄誊 譁哗
-    譽誉 貍狸 賦赋 賃赁 賂赂 賒赊 賚赉 蹣蹒 躉趸 軔轫 輯辑 轅辕 輻辐 輿舆 轍辙 鄒邹
-    鄖郧 鄲郸 酈郦 釐厘 鈞钧 鈕钮 鉀钾 鉗钳 鉑铂 鉚铆 銬铐 鋤锄 錳锰 錘锤 錐锥 錶表
-    鍛锻 鎊镑 鎔熔 鎢钨 鏟铲 鐮镰 鑲镶 鑷镊 閑闲 閨闺 閡阂 閤合 闌阑 闈闱 闕阙 阨厄
-    陘陉 隕陨 霽霁 靄霭 靨靥 韁缰 韻韵 頌颂 頃顷 頸颈 頰颊 頷颔 頹颓 顎颚 顛颠 顱颅
-    飆飙 餒馁 餓饿 餞饯 餡馅 餿馊 饒饶 饞馋 駒驹 駝驼 駱骆 騁骋 騾骡 驍骁 驪骊 骯肮
-    髏髅 鬢鬓 魘魇 魷鱿 鮑鲍 鯊鲨 鰐鳄 鱗鳞 鱷鳄 鳩鸠 鴉鸦 鴿鸽 鵑鹃 鵡鹉 鶉鹑 鷗鸥
-    鷺鹭 鸚鹦 鹼碱 麩麸 黷黩 黽黾 鼴鼹 齜龇 齦龈 齪龊 龕龛 壯壮 彆别 夥伙 倖幸 嬙嫱
-    孌娈 巰巯 廕荫 懺忏 懍懔 斕斓 曄晔 樑梁 櫛栉 櫳栊 漬渍 瀆渎 灤滦 煒炜 燁烨 燼烬
-    犖荦 獷犷 琿珲 璉琏 瘍疡 癟瘪 皚皑 睞睐 瞼睑 矓眬 硤硖 磯矶 禎祯 穢秽 窶窭 篳筚
-    籜箨 紂纣 紆纡 紈纨 紉纫 紓纾 紜纭 絀绌 絝绔 絢绚 絳绛 綏绥 綈绨 綣绻 緋绯 罌罂
-    羆罴 羥羟 翬翚 聵聩 臏膑 艫舻 蒔莳 蓽荜 蕁荨 蕘荛 蕕莸 薺荠 藪薮 蘄蕲 蟯蛲 蠍蝎
-    襖袄 覬觊 覷觑 訃讣 訕讪 訥讷 詁诂 訶诃 詆诋 謅诌 詘诎 詒诒 誆诓 誄诔 詰诘 詼诙
-    詬诟 詣诣 諍诤 諢诨 誚诮 誥诰 誑诳 諏诹 諑诼 諉诿 諂谄 諄谆 諶谌 諫谏 謔谑 諤谔
-    諳谙 諦谛 謗谤 謐谧 謖谡 譙谯 謾谩 貽贻 賅赅 賕赇 賡赓 賻赙 贅赘 贗赝 趲趱 蹌跄
-    躋跻 躊踌 軻轲 軼轶 輒辄 輟辍 輦辇 輳辏 邐逦 釗钊 釙钋 銃铳 銑铣 鋌铤 錚铮 錠锭
-    鍥锲 鎦镏 鏤镂 鐐镣 鑠铄 閂闩 閔闵 閬阆 闃阒 闋阕 闐阗 隉陧 霑沾 靦腼 韙韪 頇顸
-    頎颀 頏颃 顓颛 餉饷 餌饵 饋馈 駟驷 駘骀 駙驸 駢骈 驊骅 驃骠 驥骥 骾鲠 鬩阋 鮒鲋
-    鯽鲫 鰓鳃 鰥鳏 鱉鳖 鳶鸢 鴆鸩 鵲鹊 鶩鹜 鷓鹧 鸞鸾 黌黉 黲黪 齟龃 齬龉 煇辉 灕漓
-    濛蒙 矇蒙 瘉愈 癒愈 睏困 糢模 蔴麻 痲麻 鄕乡 閙闹 鑪炉 鍼针 囉啰 嚥咽 埡垭 壎埙
-    奩奁 妳你 嫋袅 屨屦 幃帏 幗帼 弳弪 彠彟 徠徕 憮怃 懌怿 懨恹 愾忾 戇戆 戔戋 戧戗
-    戩戬 抝拗 捫扪 掄抡 搵揾 撳揿 攄摅 擯摈 攖撄 攆撵 擼撸 攛撺 暘旸 曖暧 朧胧 杴锨
-    梘枧 棖枨 梔栀 櫨栌 櫟栎 欒栾 椏桠 橈桡 榿桤 檜桧 櫺棂 槨椁 櫸榉 櫧槠 檣樯 櫞橼
-    檁檩 殤殇 殞殒 殮殓 殫殚 轂毂 氌氇 氬氩 灃沣 溈沩 澩泶 瀧泷 濼泺 浹浃 湞浈 澮浍
-    滸浒 潯浔 淶涞 渙涣 瀋沈 漵溆 滎荥 澦滪 瀲潋 瀨濑 灝灏 煬炀 燉炖 熗炝 烴烃 燜焖
-    燾焘 牘牍 犛牦 獪狯 猙狰 猻狲 獺獭 玀猡 璣玑 瑋玮 疇畴 癤疖 癘疠 皰疱 癰痈 痙痉
-    瘂痖 癇痫 瘞瘗 瘻瘘 癭瘿 癩癞 瞘眍 礬矾 硨砗 碭砀 礪砺 礱砻 礫砾 磣碜 稈秆 穡穑
-    箋笺 籩笾 簀箦 簞箪 糲粝
-";
+/// The generated table: `#` comment lines, then one pair a line.
+const TABLE: &str = include_str!("t2s/characters.txt");
 
 fn table() -> &'static [(char, char)] {
-    static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut v: Vec<(char, char)> = PAIRS
-            .split_whitespace()
+    static TABLE_PAIRS: OnceLock<Vec<(char, char)>> = OnceLock::new();
+    TABLE_PAIRS.get_or_init(|| {
+        let mut v: Vec<(char, char)> = TABLE
+            .lines()
+            .filter(|line| !line.starts_with('#'))
             .filter_map(|pair| {
                 let mut chars = pair.chars();
                 Some((chars.next()?, chars.next()?))
@@ -136,8 +34,7 @@ fn table() -> &'static [(char, char)] {
 
 /// The simplified form of a character, or the character itself.
 pub(crate) fn simplify(c: char) -> char {
-    // Every traditional character of the table is a CJK ideograph.
-    if (c as u32) < 0x4E00 {
+    if (c as u32) < 0x3400 {
         return c;
     }
     let t = table();
@@ -147,31 +44,49 @@ pub(crate) fn simplify(c: char) -> char {
     }
 }
 
+/// A name of this table that changes whenever the table does: `t2s-` and
+/// the FNV-1a hash of the file, in hex.
+pub(crate) fn stamp() -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in TABLE.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("t2s-{h:016x}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn table_is_well_formed() {
-        for pair in PAIRS.split_whitespace() {
-            let chars: Vec<char> = pair.chars().collect();
-            assert_eq!(chars.len(), 2, "{pair}");
-            assert_ne!(chars[0], chars[1], "{pair}");
-            assert!(chars[0] as u32 >= 0x4E00, "{pair}");
+    fn table_is_one_for_one_sorted_and_settled() {
+        for line in TABLE.lines().filter(|l| !l.starts_with('#')) {
+            let chars: Vec<char> = line.chars().collect();
+            assert_eq!(chars.len(), 2, "{line}");
+            assert_ne!(chars[0], chars[1], "{line}");
+            assert!(chars[0] as u32 >= 0x3400, "{line}");
         }
         let t = table();
         assert!(t.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(t.len() > 1500);
+        assert!(t.len() > 4000, "{}", t.len());
+        // Folding twice changes nothing.
+        for (_, s) in t {
+            assert_eq!(simplify(*s), *s, "{s}");
+        }
     }
 
     #[test]
-    fn common_characters_fold() {
+    fn common_words_fold() {
         let cases = [
             ("扶貧開發", "扶贫开发"),
+            ("中國扶貧基金會", "中国扶贫基金会"),
             ("廣東省", "广东省"),
             ("對口幫扶", "对口帮扶"),
             ("驻村工作組", "驻村工作组"),
             ("農業發展銀行", "农业发展银行"),
+            ("屋簷", "屋檐"),
+            ("光煇", "光辉"),
             ("扶贫", "扶贫"),
             ("ABC 123", "ABC 123"),
         ];
@@ -179,5 +94,12 @@ mod tests {
             let got: String = from.chars().map(simplify).collect();
             assert_eq!(got, to);
         }
+    }
+
+    #[test]
+    fn stamp_names_the_table() {
+        let s = stamp();
+        assert!(s.starts_with("t2s-") && s.len() == 20, "{s}");
+        assert_eq!(s, stamp());
     }
 }

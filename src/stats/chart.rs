@@ -51,7 +51,7 @@ pub fn line_chart(title: &str, labels: &[String], series: &[Series]) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{t}" font-family="{FONT}" font-size="13"><title>{t}</title><rect width="100%" height="100%" fill="#ffffff"/>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="xMidYMid meet" role="img" aria-label="{t}" font-family="{FONT}" font-size="13"><title>{t}</title><rect width="100%" height="100%" fill="#ffffff"/>"##,
         t = escape(title)
     );
     let plot_w = WIDTH - LEFT - RIGHT;
@@ -209,6 +209,9 @@ mod tests {
             ],
         );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        // It scales with its box: a view box and no fixed size.
+        assert!(svg.contains("width=\"100%\" viewBox=\"0 0 960 360\""));
+        assert!(!svg.contains("height=\"360\""));
         assert!(svg.contains("浏览量") && svg.contains("访客数") && svg.contains("11-26"));
         assert!(svg.contains(">20</text>"), "the axis reaches a round 20");
         assert!(!svg.contains("<script>"));

@@ -5,6 +5,7 @@
 // upload) and FUPIN_PASSWORD. Exits non-zero on the first failure.
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
+import { axeViolations } from './axe.mjs';
 
 const base = process.env.FUPIN_URL;
 const shots = process.env.FUPIN_SHOTS || '.';
@@ -97,6 +98,54 @@ try {
   const img = await page.$eval('.article-body img', (i) => ({ src: i.getAttribute('src'), w: i.naturalWidth }));
   check(img.src.startsWith('/media/') && img.w > 0, `picture shown: ${JSON.stringify(img)}`);
   await page.screenshot({ path: join(shots, 'admin-published-article.png'), fullPage: true });
+
+  // Issue 21: axe-core on the article written through the editor (picture
+  // and table), standard and 关怀版, and on every back-office page, at
+  // 1366 and 390 px.
+  const sizes = [{ width: 1366, height: 900 }, { width: 390, height: 844 }];
+  for (const viewport of sizes) {
+    await page.setViewportSize(viewport);
+    for (const care of ['0', '1']) {
+      await context.addCookies([{ name: 'care', value: care, url: base }]);
+      await page.goto(base + `/a/${id}.html`);
+      const v = await axeViolations(page, { enhanced: care === '1' });
+      check(v.length === 0, `axe ${viewport.width}px article${care === '1' ? ' 关怀版' : ''}: ${v.join(' | ')}`);
+    }
+  }
+  await context.addCookies([{ name: 'care', value: '0', url: base }]);
+  await page.goto(base + '/admin/login');
+  const v = await axeViolations(page);
+  check(v.length === 0, `axe login: ${v.join(' | ')}`);
+  await page.setViewportSize(sizes[0]);
+  await login('guanli');
+  const adminPages = ['/admin', '/admin/articles', '/admin/articles?status=pending', '/admin/articles/new',
+    `/admin/articles/${id}`, '/admin/channels', '/admin/pages', '/admin/pages/new', '/admin/announcements',
+    '/admin/media', '/admin/mailbox', '/admin/mailbox/report', '/admin/mailbox/settings', '/admin/stats',
+    '/admin/settings', '/admin/users', '/admin/audit', '/admin/trash', '/admin/search/words',
+    '/admin/account', '/admin/account/totp'];
+  for (const viewport of sizes) {
+    await page.setViewportSize(viewport);
+    for (const path of adminPages) {
+      const r = await page.goto(base + path);
+      check(r.status() === 200, `${path}: status ${r.status()}`);
+      const found = await axeViolations(page);
+      check(found.length === 0, `axe ${viewport.width}px ${path}: ${found.join(' | ')}`);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      check(wide <= 0, `${viewport.width}px ${path}: ${wide}px wider than the screen`);
+    }
+  }
+  // At 390 px the chart fits its box and a wide table scrolls in a region
+  // reachable by Tab.
+  await page.goto(base + '/admin/stats');
+  const chart = await page.$eval('.chart img', (i) => ({ w: i.getBoundingClientRect().width, box: i.parentElement.clientWidth }));
+  check(chart.w <= chart.box && chart.w > 200, `the chart scales with its box: ${JSON.stringify(chart)}`);
+  await page.goto(base + '/admin/articles');
+  const region = await page.evaluate(() => {
+    const w = document.querySelector('.table-scroll');
+    return w && { role: w.getAttribute('role'), tab: w.getAttribute('tabindex'), label: w.getAttribute('aria-label'), scrolls: w.scrollWidth > w.clientWidth };
+  });
+  check(region && region.role === 'region' && region.label && (!region.scrolls || region.tab === '0'), `wide table region: ${JSON.stringify(region)}`);
+  await logout();
 } catch (e) {
   failures.push(String(e && e.stack || e));
 }

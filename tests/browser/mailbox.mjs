@@ -103,7 +103,7 @@ for (const [i, l] of letters.entries()) {
   await page.check('#f-publish');
   await page.fill('#f-captcha', answer);
   if (i === 0) await page.screenshot({ path: join(shots, 'mailbox-form-desktop.png'), fullPage: true });
-  await Promise.all([page.waitForNavigation(), page.click('button[value=send]')]);
+  await Promise.all([page.waitForNavigation(), page.click('.form-actions button[value=send]')]);
   const number = (await page.textContent('#letter-number') || '').trim();
   const code = (await page.textContent('#letter-code') || '').trim();
   check(number && code, `letter ${i}: no receipt (${(await page.textContent('main')).slice(0, 200)})`);

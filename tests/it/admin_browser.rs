@@ -42,6 +42,7 @@ fn a_writer_and_a_reviewer_publish_through_the_back_office_in_chromium() {
     } else if !root
         .join("tests/browser/node_modules/playwright-core")
         .is_dir()
+        || !root.join("tests/browser/node_modules/axe-core").is_dir()
     {
         Some("tests/browser/node_modules is missing (run npm ci in tests/browser)".to_string())
     } else {
@@ -58,6 +59,7 @@ fn a_writer_and_a_reviewer_publish_through_the_back_office_in_chromium() {
     let data = dir.path().join("data");
     add_user(&data, "zhuangao", "writer");
     add_user(&data, "shenhe", "reviewer");
+    add_user(&data, "guanli", "admin");
     let png = dir.path().join("合作社.png");
     image::RgbImage::from_fn(320, 200, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])

@@ -1,7 +1,8 @@
 //! The browser test: headless Chromium (Debian's package) driven by
 //! `tests/browser/run.mjs` with playwright-core against a real `fupin
-//! serve`, at desktop and phone widths. Screenshots go to
-//! `target/screenshots/`.
+//! serve`, at desktop and phone widths, then `tests/browser/care.mjs`
+//! (issue 21: axe-core, 关怀版, phone reading, keyboard) on the same
+//! server. Screenshots go to `target/screenshots/`.
 
 use std::path::Path;
 use std::process::Command;
@@ -20,6 +21,7 @@ fn pages_render_cleanly_in_chromium() {
     } else if !root
         .join("tests/browser/node_modules/playwright-core")
         .is_dir()
+        || !root.join("tests/browser/node_modules/axe-core").is_dir()
     {
         Some("tests/browser/node_modules is missing (run npm ci in tests/browser)".to_string())
     } else {
@@ -43,12 +45,24 @@ fn pages_render_cleanly_in_chromium() {
         .env("FUPIN_SHOTS", &shots)
         .output()
         .expect("run node");
+    // Issue 21 on the same server: axe-core, 关怀版, phone, keyboard.
+    let care = Command::new("node")
+        .arg(root.join("tests/browser/care.mjs"))
+        .env("FUPIN_URL", format!("http://{}", server.addr))
+        .env("FUPIN_CHROMIUM", &chromium)
+        .output()
+        .expect("run node");
     server.stop();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "browser checks failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("all browser checks passed"), "{stdout}");
+    for (out, done) in [
+        (out, "all browser checks passed"),
+        (care, "all care and accessibility checks passed"),
+    ] {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "browser checks failed:\n{stdout}\n{stderr}"
+        );
+        assert!(stdout.contains(done), "{stdout}");
+    }
 }

@@ -11,7 +11,7 @@ use fupin::db::articles;
 
 use crate::harness::{TestApp, backends};
 
-async fn live(app: &TestApp) -> Vec<tokio::task::JoinHandle<()>> {
+pub(crate) async fn live(app: &TestApp) -> Vec<tokio::task::JoinHandle<()>> {
     let tasks = fupin::cluster::spawn_background(&app.state);
     let start = Instant::now();
     while !app.state.changes.is_live() {

@@ -205,6 +205,8 @@ struct DetailPage {
     body: String,
     publish_ok: bool,
     masked_name: String,
+    /// Set when the reply names the writer while the board masks the name.
+    name_warning: Option<String>,
     reply: String,
     replied: String,
     replied_by: String,
@@ -274,6 +276,11 @@ pub(crate) async fn detail(
             body: l.body.clone(),
             publish_ok: l.publish_ok,
             masked_name: mailbox::mask_name(&l.name),
+            name_warning: mailbox::naming::reply_names_writer(
+                &l.name,
+                reply_draft.as_deref().unwrap_or(&l.reply),
+                l.publish_ok,
+            ),
             reply: reply_draft.unwrap_or_else(|| l.reply.clone()),
             replied: l.replied_at.map(view::datetime).unwrap_or_default(),
             replied_by: l.replied_by.clone(),

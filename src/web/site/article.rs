@@ -370,6 +370,10 @@ mod tests {
             announcements: ticker,
             footer_links: Vec::new(),
             font_size: font,
+            care: false,
+            care_link: "/care/on?back=%2F".into(),
+            phone_parts: Vec::new(),
+            hotline_parts: Vec::new(),
             font_links: FontLinks {
                 s: "/fontsize/s?back=%2F".into(),
                 m: "/fontsize/m?back=%2F".into(),
@@ -444,6 +448,8 @@ mod tests {
             phone: "020-1".into(),
             ..SiteSettings::default()
         };
+        partial.care = true;
+        partial.care_link = "/care/off?back=%2F".into();
         partial.og = Some(layout::OpenGraph {
             kind: "article",
             title: hostile.into(),
@@ -455,8 +461,15 @@ mod tests {
         partial.meta_description = hostile.into();
         partial.canonical_url = Some("http://portal.test/a/1.html".into());
         partial.rss_url = Some("/c/a/rss.xml".into());
+        let mut phones = layout(Vec::new(), Vec::new(), None, "m");
+        phones.site.phone = "020-8388 1234、<b>020-8388 5678</b>".into();
+        phones.phone_parts = layout::tel_parts(&phones.site.phone);
+        phones.site.donation_hotline = "4000 123 456（工作日）".into();
+        phones.hotline_parts = layout::tel_parts(&phones.site.donation_hotline);
+        phones.site.fax = "020-1".into();
         let templates = Templates::new(None);
         for layout in [
+            phones,
             layout(Vec::new(), Vec::new(), None, "m"),
             layout(home_first, ticker, Some(Visits { total: 3, today: 1 }), "l"),
             partial,

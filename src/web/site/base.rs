@@ -4,7 +4,7 @@
 //! page extends and what a theme folder overrides; a test renders pages
 //! both ways and requires the same markup (whitespace aside).
 
-use super::layout::Layout;
+use super::layout::{Layout, TelPart};
 
 /// Appends text escaped as the templates escape it.
 pub(super) fn text(out: &mut String, s: &str) {
@@ -28,18 +28,50 @@ fn attr(out: &mut String, name: &str, value: &str) {
     out.push('"');
 }
 
+/// Appends a setting split into numbers (`tel:` links) and text.
+fn tel_parts(out: &mut String, parts: &[TelPart]) {
+    for p in parts {
+        match &p.tel {
+            Some(tel) => {
+                out.push_str("<a class=\"tel\" href=\"tel:");
+                text(out, tel);
+                wrap(out, "\">", &p.text, "</a>");
+            }
+            None => text(out, &p.text),
+        }
+    }
+}
+
+/// One footer entry: a label and a plain value, or the value's parts with
+/// numbers as `tel:` links.
+enum Item<'a> {
+    Plain(&'a str),
+    Tel(&'a str, &'a [TelPart]),
+}
+
+impl Item<'_> {
+    fn value(&self) -> &str {
+        match self {
+            Item::Plain(v) | Item::Tel(v, _) => v,
+        }
+    }
+}
+
 /// Appends `<p>` with the non-empty of some `<span class="footer-item">`
 /// entries (label, value), then the e-mail address as a link when one is
 /// given; nothing when all are empty.
-fn footer_line(out: &mut String, items: &[(&str, &str)], email: &str) {
-    if email.is_empty() && items.iter().all(|(_, v)| v.is_empty()) {
+fn footer_line(out: &mut String, items: &[(&str, Item<'_>)], email: &str) {
+    if email.is_empty() && items.iter().all(|(_, v)| v.value().is_empty()) {
         return;
     }
     out.push_str("<p>\n");
-    for (label, value) in items.iter().filter(|(_, v)| !v.is_empty()) {
+    for (label, value) in items.iter().filter(|(_, v)| !v.value().is_empty()) {
         out.push_str("<span class=\"footer-item\">");
         out.push_str(label);
-        text(out, value);
+        match value {
+            Item::Plain(v) => text(out, v),
+            Item::Tel(_, parts) => tel_parts(out, parts),
+        }
         out.push_str("</span>\n");
     }
     if !email.is_empty() {
@@ -120,10 +152,13 @@ pub(super) fn page(
     attr(o, "src", &l.js_url);
     o.push_str(" defer></script>\n</head>\n<body class=\"fs-");
     text(o, l.font_size);
+    if l.care {
+        o.push_str(" care");
+    }
     text(o, body_class);
     o.push_str(
         "\">\n<a class=\"skip-link\" href=\"#main\">跳到正文</a>\n\n\
-         <header class=\"site-header\">\n<div class=\"topbar\">\n<div class=\"wrap topbar-inner\">\n\
+         <header class=\"site-header\" id=\"top\">\n<div class=\"topbar\" id=\"site-tools\">\n<div class=\"wrap topbar-inner\">\n\
          <p class=\"today\">今天是:",
     );
     text(o, &l.today);
@@ -141,6 +176,7 @@ pub(super) fn page(
         o.push_str("<a");
         attr(o, "href", link);
         o.push_str(" rel=\"nofollow\"");
+        attr(o, "data-fs", size);
         attr(o, "aria-label", label);
         if l.font_size == size {
             o.push_str(" aria-current=\"true\"");
@@ -149,7 +185,14 @@ pub(super) fn page(
         o.push_str(name);
         o.push_str("</a>\n");
     }
-    o.push_str("</div>\n<a class=\"mailbox-link\"");
+    o.push_str("</div>\n<a class=\"care-switch\"");
+    attr(o, "href", &l.care_link);
+    o.push_str(if l.care {
+        " rel=\"nofollow\" data-care=\"0\">标准版</a>\n"
+    } else {
+        " rel=\"nofollow\" data-care=\"1\">关怀版</a>\n"
+    });
+    o.push_str("<a class=\"mailbox-link\"");
     attr(o, "href", &l.mailbox_url);
     o.push_str(
         ">秘书长信箱</a>\n</div>\n</div>\n</div>\n\n\
@@ -163,7 +206,12 @@ pub(super) fn page(
     if !site.owner.is_empty() {
         wrap(o, "<span class=\"brand-owner\">", &site.owner, "</span>");
     }
-    o.push_str("\n</span>\n</a>\n<form class=\"search\"");
+    o.push_str(
+        "\n</span>\n</a>\n<p class=\"phone-tools\">\n\
+         <a class=\"phone-tool\" href=\"#site-tools\" aria-controls=\"site-tools\">菜单</a>\n\
+         <a class=\"phone-tool\" href=\"#site-search\" aria-controls=\"site-search\">搜索</a>\n</p>\n\
+         <form class=\"search\" id=\"site-search\"",
+    );
     attr(o, "action", &l.search_url);
     o.push_str(
         " method=\"get\" role=\"search\">\n\
@@ -220,7 +268,10 @@ pub(super) fn page(
         "</header>\n\n<main id=\"main\" class=\"site-main\" tabindex=\"-1\">\n<div class=\"wrap\">\n",
     );
     content(o);
-    o.push_str("\n</div>\n</main>\n\n<footer class=\"site-footer\">\n<div class=\"wrap\">\n");
+    o.push_str(
+        "\n</div>\n</main>\n\n<footer class=\"site-footer\">\n<div class=\"wrap\">\n\
+         <p class=\"to-top\"><a href=\"#top\">返回顶部</a></p>\n",
+    );
     if !site.greeting.is_empty() {
         wrap(o, "<p class=\"footer-greeting\">", &site.greeting, "</p>");
     }
@@ -272,22 +323,28 @@ pub(super) fn page(
     footer_line(
         o,
         &[
-            ("主办:", &site.sponsor),
-            ("内容支持:", &site.content_support),
+            ("主办:", Item::Plain(&site.sponsor)),
+            ("内容支持:", Item::Plain(&site.content_support)),
         ],
         "",
     );
     footer_line(
         o,
-        &[("地址:", &site.address), ("邮编:", &site.postcode)],
+        &[
+            ("地址:", Item::Plain(&site.address)),
+            ("邮编:", Item::Plain(&site.postcode)),
+        ],
         "",
     );
     footer_line(
         o,
         &[
-            ("电话:", &site.phone),
-            ("传真:", &site.fax),
-            ("捐赠热线:", &site.donation_hotline),
+            ("电话:", Item::Tel(&site.phone, &l.phone_parts)),
+            ("传真:", Item::Plain(&site.fax)),
+            (
+                "捐赠热线:",
+                Item::Tel(&site.donation_hotline, &l.hotline_parts),
+            ),
         ],
         &site.email,
     );

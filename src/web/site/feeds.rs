@@ -197,7 +197,9 @@ async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
 /// The text of `robots.txt`.
 pub fn robots_txt(state: &AppState) -> String {
     let base = state.config.base_url.trim_end_matches('/');
-    format!("User-agent: *\nDisallow: /admin/\nDisallow: /fontsize/\nSitemap: {base}/sitemap.xml\n")
+    format!(
+        "User-agent: *\nDisallow: /admin/\nDisallow: /fontsize/\nDisallow: /care/\nSitemap: {base}/sitemap.xml\n"
+    )
 }
 
 async fn robots(State(state): State<AppState>) -> Response {

@@ -1,6 +1,11 @@
 //! What every public page shows around its content: the header with the
-//! date line and the font switch, the channel bar, the ticker and the
-//! footer. [`Layout`] is built per request from [`SiteData`].
+//! date line, the font switch and the 关怀版 switch, the channel bar, the
+//! ticker and the footer. [`Layout`] is built per request from [`SiteData`].
+//!
+//! The reader's choices travel as one short *view key* (see [`font_size_of`]):
+//! the font size `s`, `m` or `l`, prefixed with `c` in 关怀版 (`cm`). Every
+//! renderer takes it, and the page cache keys its entries by it, so cached
+//! pages vary by font size and mode alike.
 
 use std::sync::Arc;
 
@@ -16,6 +21,8 @@ use crate::db::channels::ChannelTree;
 use crate::db::pages::{self, Page};
 use crate::db::settings::{self, SiteSettings};
 use crate::db::{self};
+
+pub use super::tel::{TelPart, tel_parts};
 
 /// The data behind the layout, loaded once per request.
 #[derive(Debug, Clone)]
@@ -189,6 +196,14 @@ pub struct Layout {
     pub footer_links: Vec<Link>,
     /// `s`, `m` or `l`.
     pub font_size: &'static str,
+    /// Whether the page is shown as 关怀版.
+    pub care: bool,
+    /// Where the 关怀版 switch leads (on, or back to the standard version).
+    pub care_link: String,
+    /// The footer's 电话 setting, numbers as `tel:` links.
+    pub phone_parts: Vec<TelPart>,
+    /// The footer's 捐赠热线 setting, numbers as `tel:` links.
+    pub hotline_parts: Vec<TelPart>,
     /// Font switch links.
     pub font_links: FontLinks,
     /// Where 秘书长信箱 leads.
@@ -246,21 +261,54 @@ pub fn date(unix: i64) -> String {
     }
 }
 
-/// The font size chosen by the reader's cookie.
+/// The reader's view key from the cookies: the font size (`fs=s|m|l`,
+/// default `m`), prefixed with `c` when 关怀版 is on (`care=1`). The name is
+/// kept from when it was the font size only.
 pub fn font_size_of(headers: &HeaderMap) -> &'static str {
+    let mut font = "m";
+    let mut care = false;
     let cookies = headers.get_all(axum::http::header::COOKIE);
     for value in cookies {
         let Ok(text) = value.to_str() else { continue };
         for pair in text.split(';') {
             match pair.trim() {
-                "fs=s" => return "s",
-                "fs=l" => return "l",
-                "fs=m" => return "m",
+                "fs=s" => font = "s",
+                "fs=l" => font = "l",
+                "fs=m" => font = "m",
+                "care=1" => care = true,
+                "care=0" => care = false,
                 _ => {}
             }
         }
     }
-    "m"
+    view_key(font, care)
+}
+
+/// The view key of a font size and mode.
+pub fn view_key(font: &str, care: bool) -> &'static str {
+    match (font, care) {
+        ("s", false) => "s",
+        ("l", false) => "l",
+        (_, false) => "m",
+        ("s", true) => "cs",
+        ("l", true) => "cl",
+        (_, true) => "cm",
+    }
+}
+
+/// The font size and mode of a view key.
+pub fn split_view(view: &'static str) -> (&'static str, bool) {
+    match view.strip_prefix('c') {
+        Some(font @ ("s" | "m" | "l")) => (font, true),
+        _ => (
+            match view {
+                "s" => "s",
+                "l" => "l",
+                _ => "m",
+            },
+            false,
+        ),
+    }
 }
 
 /// The address of an article.
@@ -304,7 +352,8 @@ pub struct PageMeta {
 }
 
 /// Builds the layout of one page.
-pub fn build(state: &AppState, data: &SiteData, meta: PageMeta, font_size: &'static str) -> Layout {
+pub fn build(state: &AppState, data: &SiteData, meta: PageMeta, view: &'static str) -> Layout {
+    let (font_size, care) = split_view(view);
     let settings = &data.settings;
     let mut parts = meta.title_parts;
     parts.push(settings.name.clone());
@@ -378,6 +427,10 @@ pub fn build(state: &AppState, data: &SiteData, meta: PageMeta, font_size: &'sta
             m: format!("/fontsize/m?back={back}"),
             l: format!("/fontsize/l?back={back}"),
         },
+        care,
+        care_link: format!("/care/{}?back={back}", if care { "off" } else { "on" }),
+        phone_parts: tel_parts(&settings.phone),
+        hotline_parts: tel_parts(&settings.donation_hotline),
         mailbox_url: "/mailbox".into(),
         search_query: String::new(),
         search_url: state.config.search_url.clone(),
@@ -423,5 +476,20 @@ mod tests {
         assert_eq!(font_size_of(&h), "m");
         h.insert(axum::http::header::COOKIE, "a=1; fs=l".parse().unwrap());
         assert_eq!(font_size_of(&h), "l");
+        h.insert(axum::http::header::COOKIE, "care=1; fs=l".parse().unwrap());
+        assert_eq!(font_size_of(&h), "cl");
+        assert_eq!(split_view("cl"), ("l", true));
+        h.insert(axum::http::header::COOKIE, "care=1; x=2".parse().unwrap());
+        assert_eq!(font_size_of(&h), "cm");
+        h.insert(
+            axum::http::header::COOKIE,
+            "care=1; care=0".parse().unwrap(),
+        );
+        assert_eq!(font_size_of(&h), "m");
+        for key in ["s", "m", "l", "cs", "cm", "cl"] {
+            let (font, care) = split_view(key);
+            assert_eq!(view_key(font, care), key);
+        }
+        assert_eq!(split_view("x"), ("m", false));
     }
 }

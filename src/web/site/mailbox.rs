@@ -75,7 +75,10 @@ struct FormPage<'a> {
     form_error: Option<&'static str>,
     csrf: &'a str,
     captcha_url: String,
+    captcha_big_url: String,
     captcha_id: String,
+    /// The 算术题 shown instead of the image, when chosen.
+    captcha_question: Option<String>,
     max_body: usize,
     reply_days: i64,
 }
@@ -159,6 +162,8 @@ struct Shown<'a> {
     form: &'a LetterForm,
     errors: Vec<FieldError>,
     form_error: Option<&'static str>,
+    /// A 算术题 instead of the image.
+    sum: bool,
 }
 
 async fn form_response(
@@ -167,7 +172,7 @@ async fn form_response(
     shown: Shown<'_>,
 ) -> AppResult<Response> {
     let (csrf, cookie) = token_of(state, headers);
-    let challenge = guard::issue(&state.db, &csrf, db::now()).await?;
+    let challenge = guard::issue_kind(&state.db, &csrf, db::now(), shown.sum).await?;
     let page = FormPage {
         breadcrumb: crumbs("写信", "/mailbox"),
         mailbox_css: assets::url("mailbox.css"),
@@ -189,6 +194,8 @@ async fn form_response(
         form_error: shown.form_error,
         csrf: &csrf,
         captcha_url: challenge.image_url(),
+        captcha_big_url: challenge.big_image_url(),
+        captcha_question: challenge.question,
         captcha_id: challenge.id,
         max_body: mailbox::MAX_BODY,
         reply_days: reply_days(&state.db).await?,
@@ -215,6 +222,7 @@ async fn show_form(State(state): State<AppState>, headers: HeaderMap) -> AppResu
             form: &empty,
             errors: Vec::new(),
             form_error: None,
+            sum: false,
         },
     )
     .await
@@ -236,6 +244,8 @@ struct Posted {
     website: String,
     csrf: String,
     captcha_id: String,
+    /// `sum` when the form showed a 算术题.
+    captcha_kind: String,
     action: String,
 }
 
@@ -275,13 +285,20 @@ async fn submit_letter(
     let posted: Posted = serde_urlencoded::from_bytes(&body)
         .map_err(|_| AppError::BadRequest("表单内容有误，请返回检查后重新提交。".into()))?;
     let kept = posted.letter();
+    // 换一张 keeps the kind; the two switches change it.
+    let sum = match posted.action.as_str() {
+        "sum" => true,
+        "image" => false,
+        _ => posted.captcha_kind == "sum",
+    };
     let reshow = |status, errors, form_error| Shown {
         status,
         form: &kept,
         errors,
         form_error,
+        sum,
     };
-    if posted.action == "refresh" {
+    if matches!(posted.action.as_str(), "refresh" | "sum" | "image") {
         return form_response(&state, &headers, reshow(StatusCode::OK, Vec::new(), None)).await;
     }
     let now = db::now();
@@ -322,8 +339,13 @@ async fn submit_letter(
     let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
     let captcha_message = match captcha_result {
         CaptchaCheck::Passed | CaptchaCheck::Foreign => None,
+        CaptchaCheck::Wrong if posted.captcha.trim().is_empty() && sum => {
+            Some("请填写算术题的答案。")
+        }
         CaptchaCheck::Wrong if posted.captcha.trim().is_empty() => Some("请输入图片中的验证码。"),
+        CaptchaCheck::Wrong if sum => Some("答案不正确，请回答新的算术题。"),
         CaptchaCheck::Wrong => Some("验证码不正确，请按新的图片重新输入。"),
+        CaptchaCheck::Expired if sum => Some("算术题已过期，请回答新的算术题。"),
         CaptchaCheck::Expired => Some("验证码已过期，请按新的图片重新输入。"),
     };
     if let Some(m) = captcha_message {
@@ -392,14 +414,20 @@ async fn show_captcha(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> AppResult<Response> {
-    let id = file
-        .strip_suffix(".png")
-        .filter(|id| token::well_formed(id))
-        .ok_or(AppError::NotFound)?;
+    let name = file.strip_suffix(".png").ok_or(AppError::NotFound)?;
+    let (id, scale) = match name.strip_suffix(".big") {
+        Some(id) => (id, 3),
+        None => (name, 1),
+    };
+    if !token::well_formed(id) {
+        return Err(AppError::NotFound);
+    }
     let answer = captchas::answer_of(&state.db, id, db::now())
         .await?
+        // A 算术题 is text on the page: it has no image.
+        .filter(|a| !mailbox::sum::is_sum(a))
         .ok_or(AppError::NotFound)?;
-    let png = captcha::render_png(&answer)?;
+    let png = captcha::render_png_scaled(&answer, scale)?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/png"),

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/map.html", get(show_map))
         .route("/contact.html", get(show_contact))
         .route("/fontsize/{size}", get(set_font_size))
+        .route("/care/{mode}", get(set_care))
 }
 
 #[derive(Serialize)]
@@ -231,6 +232,23 @@ async fn set_font_size(Path(size): Path<String>, Query(q): Query<Back>) -> AppRe
         "s" | "m" | "l" => size,
         _ => return Err(AppError::NotFound),
     };
+    Ok(remember(q, &format!("fs={size}")))
+}
+
+/// Turns 关怀版 on (`/care/on`) or off (`/care/off`) with a cookie and
+/// returns to the page.
+async fn set_care(Path(mode): Path<String>, Query(q): Query<Back>) -> AppResult<Response> {
+    let value = match mode.as_str() {
+        "on" => "care=1",
+        "off" => "care=0",
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(remember(q, value))
+}
+
+/// A redirect back to the page (`back`, a path on this site) that sets a
+/// reader's cookie for a year.
+fn remember(q: Back, cookie: &str) -> Response {
     // Only paths on this site: no scheme, no `//host`, no backslashes or
     // control characters that browsers might read as another host.
     let back = q
@@ -243,11 +261,11 @@ async fn set_font_size(Path(size): Path<String>, Query(q): Query<Back>) -> AppRe
         .filter(|b| HeaderValue::from_str(b).is_ok())
         .unwrap_or_else(|| "/".to_string());
     let mut response = Redirect::to(&back).into_response();
-    let cookie = format!("fs={size}; Path=/; Max-Age=31536000; SameSite=Lax");
+    let cookie = format!("{cookie}; Path=/; Max-Age=31536000; SameSite=Lax");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
-    Ok(response)
+    response
 }
 
 /// Normalises an old address for lookup: path and query, lower-case (the

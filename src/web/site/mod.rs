@@ -11,6 +11,7 @@ pub mod mailbox;
 pub mod mailbox_board;
 pub mod misc;
 pub mod search;
+mod tel;
 
 use axum::Router;
 use serde::Serialize;
