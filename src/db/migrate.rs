@@ -41,6 +41,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     11 "0011_article_neighbours",
     12 "0012_search_title_rank",
     50 "0050_audit_chain",
+    51 "0051_captcha_clients",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -56,6 +57,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     11 "0011_article_neighbours",
     12 "0012_search_title_rank",
     50 "0050_audit_chain",
+    51 "0051_captcha_clients",
 );
 
 /// What [`migrate`] did.

@@ -542,3 +542,61 @@ async fn the_password_policy_holds_in_the_form_and_the_cli() {
     );
     app.finish().await;
 }
+
+async fn captcha_rows(app: &TestApp) -> i64 {
+    use sqlx::Row;
+    sqlx::query("SELECT COUNT(*) AS n FROM captchas")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+        .get::<i64, _>("n")
+}
+
+fn captcha_src(body: &str) -> String {
+    let at = body.find("/mailbox/captcha/").expect("a captcha image");
+    let rest = &body[at..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// Issue 17: every anonymous `GET /mailbox` used to write a captcha row,
+/// and an image could be drawn anew as often as asked.
+#[tokio::test]
+async fn captchas_are_bounded_per_address_and_drawn_once() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        // One browser showing the form again and again: one challenge,
+        // the same picture each time.
+        let b = Browser::at(&app, "10.8.0.1");
+        let first = b.get("/mailbox").await;
+        assert_eq!(first.status, StatusCode::OK, "{backend}");
+        let src = captcha_src(&first.body);
+        for _ in 0..5 {
+            assert_eq!(captcha_src(&b.get("/mailbox").await.body), src, "{backend}");
+        }
+        assert_eq!(captcha_rows(&app).await, 1, "{backend}");
+        let (one, two) = (b.get(&src).await, b.get(&src).await);
+        assert_eq!(one.status, StatusCode::OK);
+        assert_eq!(one.body, two.body, "{backend}: the same image drawn again");
+        // A client without cookies from one address: bounded.
+        let mut limited = 0;
+        for _ in 0..(fupin::mailbox::guard::CAPTCHAS_PER_CLIENT + 5) {
+            let p = Browser::at(&app, "10.8.0.2").get("/mailbox").await;
+            if p.status == StatusCode::TOO_MANY_REQUESTS {
+                assert!(p.body.contains("操作过于频繁"), "{backend}");
+                limited += 1;
+            }
+        }
+        assert_eq!(limited, 5, "{backend}");
+        assert_eq!(
+            captcha_rows(&app).await,
+            1 + fupin::mailbox::guard::CAPTCHAS_PER_CLIENT,
+            "{backend}"
+        );
+        // Another address is not held back by that one.
+        assert_eq!(
+            Browser::at(&app, "10.8.0.3").get("/mailbox").await.status,
+            StatusCode::OK
+        );
+        app.finish().await;
+    }
+}
