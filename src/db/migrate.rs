@@ -42,6 +42,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     12 "0012_search_title_rank",
     50 "0050_audit_chain",
     51 "0051_captcha_clients",
+    52 "0052_media_bin",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -58,6 +59,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     12 "0012_search_title_rank",
     50 "0050_audit_chain",
     51 "0051_captcha_clients",
+    52 "0052_media_bin",
 );
 
 /// What [`migrate`] did.

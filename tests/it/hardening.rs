@@ -600,3 +600,132 @@ async fn captchas_are_bounded_per_address_and_drawn_once() {
         app.finish().await;
     }
 }
+
+/// Uploads a PNG through the library's JSON endpoint; its row id and URL.
+async fn upload_png(b: &Browser<'_>, csrf: &str, name: &str) -> (i64, String) {
+    let r = b
+        .upload(
+            "/admin/media/image",
+            Some(csrf),
+            name,
+            &crate::admin_support::png(),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let url = v["url"].as_str().unwrap().to_string();
+    let path = url.trim_start_matches("/media/").to_string();
+    let (m, _) = fupin::db::media::by_path(&b.app.state.db, &path)
+        .await
+        .unwrap()
+        .unwrap();
+    (m.id, url)
+}
+
+/// Issue 17: any 编辑 or 审核 could delete any media file, including the
+/// images of other channels' published articles; writers listed every upload.
+#[tokio::test]
+async fn media_deletion_needs_every_channel_and_published_files_go_to_the_bin() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let cast = Cast::new(&app).await;
+        let (ed_a, csrf_a) = Browser::signed_in(&app, cast.editor_a).await;
+        let (used, used_url) = upload_png(&ed_a, &csrf_a, "甲栏目用图.png").await;
+        // A published article of channel B uses the file editor A uploaded.
+        let body = format!("<p>正文</p><p><img src=\"{used_url}\" alt=\"图\"></p>");
+        let actor = fupin::db::audit::Actor::system();
+        let input = EditInput {
+            channel_id: cast.channel_b,
+            title: "乙栏目文章".into(),
+            body_html: body.clone(),
+            published_at: fupin::db::now() - 60,
+            ..EditInput::default()
+        };
+        let article = editorial::create(&app.state.db, &input, Status::Published, &actor)
+            .await
+            .unwrap();
+        fupin::media::link_article(&app.state.db, article, &body)
+            .await
+            .unwrap();
+        // Editor A may not publish in B: refused, naming the article.
+        let r = ed_a.get(&format!("/admin/media/{used}/delete")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}");
+        assert!(r.body.contains("乙栏目文章"), "{backend}");
+        let r = ed_a
+            .post(&format!("/admin/media/{used}/delete"), &[("csrf", &csrf_a)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}");
+        assert!(app.get(&used_url).await.status == StatusCode::OK);
+        // The library shows where the file is used.
+        let lib = ed_a.get("/admin/media").await;
+        assert!(
+            lib.body.contains("乙栏目文章"),
+            "{backend}: where it is used"
+        );
+        // An admin's delete moves it to the bin; the site still shows it.
+        let (admin, csrf) = Browser::signed_in(&app, cast.admin).await;
+        let r = admin
+            .post(&format!("/admin/media/{used}/delete"), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}: {}", r.body);
+        assert!(
+            fupin::db::media::is_trashed(&app.state.db, used)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            app.get(&used_url).await.status,
+            StatusCode::OK,
+            "{backend}: still served"
+        );
+        assert!(!admin.get("/admin/media").await.body.contains("甲栏目用图"));
+        assert!(
+            admin
+                .get("/admin/media?trash=1")
+                .await
+                .body
+                .contains("甲栏目用图")
+        );
+        // From the bin it cannot go while the published article uses it.
+        let r = admin
+            .post(&format!("/admin/media/{used}/delete"), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}");
+        let r = admin
+            .post(&format!("/admin/media/{used}/restore"), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");
+        assert!(
+            !fupin::db::media::is_trashed(&app.state.db, used)
+                .await
+                .unwrap()
+        );
+        // An unused file of one's own goes away.
+        let (unused, unused_url) = upload_png(&ed_a, &csrf_a, "没用上.png").await;
+        let r = ed_a
+            .post(
+                &format!("/admin/media/{unused}/delete"),
+                &[("csrf", &csrf_a)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");
+        assert_eq!(app.get(&unused_url).await.status, StatusCode::NOT_FOUND);
+        // A writer sees their own uploads and files used in articles, not
+        // others' unused uploads.
+        let (_, _) = upload_png(&ed_a, &csrf_a, "编辑甲的草稿图.png").await;
+        let (writer, w_csrf) = Browser::signed_in(&app, cast.writer).await;
+        let (_, _) = upload_png(&writer, &w_csrf, "撰稿人的图.png").await;
+        let lib = writer.get("/admin/media").await;
+        assert!(lib.body.contains("撰稿人的图"), "{backend}");
+        assert!(
+            lib.body.contains("甲栏目用图"),
+            "{backend}: used by an article"
+        );
+        assert!(
+            !lib.body.contains("编辑甲的草稿图"),
+            "{backend}: another's unused upload"
+        );
+        app.finish().await;
+    }
+}

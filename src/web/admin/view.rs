@@ -144,6 +144,8 @@ pub fn notice_text(code: &str, n: i64, skipped: i64) -> Option<String> {
             "trashed" => "已移入回收站，可在回收站中恢复。",
             "restored" => "已从回收站恢复为草稿。",
             "purged" => "已彻底删除。",
+            "binned" => "文件仍被已发布的文章引用，已移入回收站（网站上照常显示）。",
+            "media_restored" => "文件已从回收站恢复到媒体库。",
             "revision_restored" => "已恢复到所选修订版本（恢复本身也记为一次修订）。",
             "ordered" => "栏目顺序已保存。",
             "logged_out" => "您已安全退出。",
