@@ -186,7 +186,7 @@ async fn render_error_pages(
 /// Longest address (path and query) and largest header block a request may
 /// bring. Below the HTTP library's own limits, so that these answers are
 /// pages of the site rather than the library's empty ones.
-const MAX_URI_BYTES: usize = 8 * 1024;
+const MAX_URI_BYTES: usize = 32 * 1024;
 const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// 414 or 431 for a request whose address or headers are over the limits.

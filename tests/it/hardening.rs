@@ -170,7 +170,7 @@ async fn every_error_answer_is_a_page_of_the_site() {
         ),
         (
             Request::builder()
-                .uri(format!("/search?q={}", "z".repeat(9000)))
+                .uri(format!("/search?q={}", "z".repeat(40_000)))
                 .body(Body::empty())
                 .unwrap(),
             StatusCode::URI_TOO_LONG,

@@ -270,7 +270,7 @@ async fn library_page(
     // Those who tidy the library see every file; a writer (撰稿) sees their
     // own uploads and the files used by articles of the channels they write
     // in, never another writer's unused uploads.
-    let visible_to = (user.role == Role::Writer).then(|| media_db::Scope {
+    let visible_to = (user.role == Role::Writer).then_some(media_db::Scope {
         user_id: user.id,
         // A writer may write in every channel (see `auth::Access`).
         every_channel: true,
