@@ -218,6 +218,14 @@ pub enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// 操作日志：校验哈希链、导出 / The audit log: check its hash chain, write it out.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::audit_cli::AuditCommand,
+        #[command(flatten)]
+        place: Place,
+    },
 }
 
 /// `fupin dict` subcommands.
@@ -244,6 +252,7 @@ impl Command {
             | Command::User { place, .. }
             | Command::Reindex { place }
             | Command::Dict { place, .. }
+            | Command::Audit { place, .. }
             | Command::Doctor { place, .. } => place.clone(),
             Command::Copy { place, .. } => Place {
                 data: place.data.clone(),
@@ -503,6 +512,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User { command, .. } => {
             let db = open_db(&config).await?;
             let code = crate::auth::cli::run(&db, command, &config).await;
+            db.close().await;
+            code
+        }
+        Command::Audit { command, .. } => {
+            let db = open_db(&config).await?;
+            let code = crate::audit_cli::run(&db, command).await;
             db.close().await;
             code
         }

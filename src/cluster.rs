@@ -128,6 +128,7 @@ async fn run_job(state: &AppState, job: &Job, now: i64) -> anyhow::Result<()> {
             db::changes::prune(&state.db, now - KEEP_LOGS).await?;
             db::audit::prune(&state.db, now).await?;
             db::login_attempts::prune(&state.db, now - 86_400).await?;
+            db::users::prune_devices(&state.db, now).await?;
             db::sessions::purge_expired(&state.db, now, now - crate::auth::session::IDLE_SECS)
                 .await?;
         }

@@ -93,6 +93,38 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The page for a bare status (an answer of the framework's, see
+/// `web::framework_error`): a heading and a sentence in the site's words,
+/// nothing about what failed to parse.
+pub fn page_for_status(status: StatusCode) -> ErrorPage {
+    let (heading, message) = match status.as_u16() {
+        400 | 422 => ("请求有误", "提交的内容格式不正确，请返回重新填写。"),
+        404 => ("页面不存在", "您访问的页面不存在或已被删除。"),
+        405 => ("请求有误", "该地址不支持这种访问方式。"),
+        408 => ("请求超时", "请求等待时间过长，请重试。"),
+        411 | 413 => ("内容过大", "提交的内容超过了网站允许的大小。"),
+        414 => ("地址过长", "访问的地址过长，请检查后重试。"),
+        415 => ("请求有误", "提交的内容类型不受支持。"),
+        429 => ("操作过于频繁", "请稍后再试。"),
+        431 => ("请求有误", "请求头过大，请清除本站的 Cookie 后重试。"),
+        503 => ("网站暂时无法访问", "请稍后再试。"),
+        s if s >= 500 => ("服务器暂时无法处理", "请稍后再试。"),
+        _ => ("请求有误", "无法处理这个请求。"),
+    };
+    ErrorPage {
+        heading,
+        message: message.into(),
+    }
+}
+
+/// An empty answer of this status carrying its [`page_for_status`], for
+/// the error-page middleware to render.
+pub fn status_response(status: StatusCode) -> Response {
+    let mut response = status.into_response();
+    response.extensions_mut().insert(page_for_status(status));
+    response
+}
+
 /// Whether an error comes from a database that cannot be reached (as
 /// opposed to a bug): the reader gets 503 and the server keeps retrying.
 fn database_unreachable(e: &anyhow::Error) -> bool {

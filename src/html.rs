@@ -93,6 +93,200 @@ pub fn sanitize(html: &str) -> String {
     out
 }
 
+/// Largest body the editor accepts, in bytes of HTML before sanitizing.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// Deepest nesting of elements a body may have. Real notices stay below
+/// twenty; the HTML parser's cost per tag grows with the depth, so an
+/// unbounded depth is what made hostile bodies quadratic.
+pub const MAX_DEPTH: usize = 100;
+
+/// Why a body was refused before sanitizing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// More bytes than [`MAX_BODY_BYTES`].
+    #[error("body of {0} bytes is over the limit")]
+    TooLarge(usize),
+    /// Elements nested deeper than [`MAX_DEPTH`].
+    #[error("body nests elements deeper than the limit")]
+    TooDeep,
+}
+
+impl BodyError {
+    /// What the editor tells the writer, naming the limit.
+    pub fn message(&self) -> String {
+        match self {
+            BodyError::TooLarge(n) => format!(
+                "正文过长：共 {} KB，不能超过 {} KB。请删去多余内容或分成几篇。",
+                n.div_ceil(1024),
+                MAX_BODY_BYTES / 1024
+            ),
+            BodyError::TooDeep => format!(
+                "正文的层级嵌套过深（超过 {MAX_DEPTH} 层），请用“一键排版”或重新粘贴纯文本后再保存。"
+            ),
+        }
+    }
+}
+
+/// Checks a body against [`MAX_BODY_BYTES`] and [`MAX_DEPTH`] in one pass
+/// over its bytes, before anything parses it.
+pub fn check_limits(html: &str) -> Result<(), BodyError> {
+    if html.len() > MAX_BODY_BYTES {
+        return Err(BodyError::TooLarge(html.len()));
+    }
+    if nesting_exceeds(html, MAX_DEPTH) {
+        return Err(BodyError::TooDeep);
+    }
+    Ok(())
+}
+
+/// Sanitizes a body after [`check_limits`], in the bounded CPU pool
+/// ([`crate::cpu`]), so that no save holds the workers other requests need.
+/// The outer error is the pool's (a panicked job); the inner one is the
+/// writer's.
+pub async fn sanitize_bounded(html: String) -> anyhow::Result<Result<String, BodyError>> {
+    if let Err(e) = check_limits(&html) {
+        return Ok(Err(e));
+    }
+    crate::cpu::run(move || Ok(sanitize(&html))).await
+}
+
+/// Elements whose start tag opens nothing (no end tag follows).
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "keygen",
+];
+
+/// Elements whose content is text up to their own end tag.
+const RAW_TEXT: &[&str] = &[
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "plaintext",
+];
+
+/// Elements a start tag of the same kind closes (their end tag may be left
+/// out), and the containers that stop that search.
+const SELF_CLOSING_KIN: &[(&str, &[&str])] = &[
+    (
+        "p",
+        &["div", "td", "th", "li", "blockquote", "table", "body"],
+    ),
+    ("li", &["ul", "ol", "menu"]),
+    ("dt", &["dl"]),
+    ("dd", &["dl"]),
+    ("option", &["select", "datalist"]),
+    ("tr", &["table", "tbody", "thead", "tfoot"]),
+    ("td", &["tr", "table"]),
+    ("th", &["tr", "table"]),
+];
+
+/// Whether elements nest more than `limit` deep. An approximation of the
+/// parser's stack that never counts less than it for markup that closes
+/// its elements, and follows the left-out end tags of paragraphs, list
+/// items and table cells, so that legacy pages are not refused. Each tag
+/// costs at most `limit` steps: linear in the body's size.
+fn nesting_exceeds(html: &str, limit: usize) -> bool {
+    let bytes = html.as_bytes();
+    let mut stack: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(off) = memchr_lt(&bytes[i..]) {
+        i += off + 1;
+        if bytes[i..].starts_with(b"!--") {
+            i = find(bytes, i + 3, b"-->").map_or(bytes.len(), |e| e + 3);
+            continue;
+        }
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let mut end = start;
+        while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'-') {
+            end += 1;
+        }
+        if end == start {
+            // `<` followed by no tag name is text (`a < b`), `<!x>` and
+            // `<?x>` are bogus comments: skip to their `>`.
+            if matches!(bytes.get(i), Some(b'!' | b'?')) {
+                i = find(bytes, i, b">").map_or(bytes.len(), |e| e + 1);
+            }
+            continue;
+        }
+        let name = html[start..end].to_ascii_lowercase();
+        i = tag_end(bytes, end);
+        if closing {
+            // Pop to the nearest open element of that name, if there is
+            // one within reach; a stray end tag changes nothing.
+            if let Some(pos) = stack.iter().rposition(|n| *n == name) {
+                stack.truncate(pos);
+            }
+            continue;
+        }
+        if VOID.contains(&name.as_str()) {
+            continue;
+        }
+        if RAW_TEXT.contains(&name.as_str()) {
+            let close = format!("</{name}");
+            i = find_ci(bytes, i, close.as_bytes()).unwrap_or(bytes.len());
+            continue;
+        }
+        if let Some((_, stops)) = SELF_CLOSING_KIN.iter().find(|(kin, _)| *kin == name) {
+            let hit = stack
+                .iter()
+                .rposition(|n| *n == name || stops.contains(&n.as_str()));
+            if let Some(pos) = hit
+                && stack[pos] == name
+            {
+                stack.truncate(pos);
+            }
+        }
+        stack.push(name);
+        if stack.len() > limit {
+            return true;
+        }
+    }
+    false
+}
+
+fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'<')
+}
+
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn find_ci(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|p| p + from)
+}
+
+/// The index just past the `>` that ends a tag whose name ends at `from`,
+/// skipping quoted attribute values.
+fn tag_end(bytes: &[u8], from: usize) -> usize {
+    let mut quote = None;
+    let mut i = from;
+    while i < bytes.len() {
+        match (quote, bytes[i]) {
+            (None, b'>') => return i + 1,
+            (None, q @ (b'"' | b'\'')) => quote = Some(q),
+            (Some(q), c) if c == q => quote = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
 /// Plain text of some HTML (for summaries and meta descriptions): tags
 /// dropped, entities decoded, white space folded.
 pub fn text_of(html: &str) -> String {
@@ -154,20 +348,38 @@ pub fn entity(c: char) -> Option<&'static str> {
     }
 }
 
-/// Writes text escaped for HTML (the five of [`entity`]) and nothing else:
-/// addresses keep their slashes, control characters stay as they are. The
+/// Writes text escaped for HTML (the five of [`entity`]): addresses keep
+/// their slashes. Characters XML 1.0 forbids (C0 controls other than tab,
+/// line feed and carriage return; U+FFFE and U+FFFF) are dropped, so that
+/// a pasted control character in a title cannot make a feed or sitemap
+/// unreadable; in HTML they are parse errors shown as nothing anyway. The
 /// template formatter and the pages written out in Rust share it.
 pub fn escape_into<W: std::fmt::Write + ?Sized>(out: &mut W, text: &str) -> std::fmt::Result {
+    let bytes = text.as_bytes();
     let mut last = 0;
-    for (i, b) in text.bytes().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
         // Bytes of multi-byte characters (0x80 and up) are never one of
-        // the five, so reading bytes as characters is exact here.
-        let Some(rep) = entity(char::from(b)) else {
+        // the five, so reading bytes as characters is exact here; U+FFFE
+        // and U+FFFF are the only three-byte sequences looked at.
+        let (rep, len) = if let Some(rep) = entity(char::from(b)) {
+            (rep, 1)
+        } else if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
+            ("", 1)
+        } else if b == 0xEF
+            && bytes.get(i + 1) == Some(&0xBF)
+            && matches!(bytes.get(i + 2), Some(0xBE | 0xBF))
+        {
+            ("", 3)
+        } else {
+            i += 1;
             continue;
         };
         out.write_str(&text[last..i])?;
         out.write_str(rep)?;
-        last = i + 1;
+        i += len;
+        last = i;
     }
     out.write_str(&text[last..])
 }
@@ -199,6 +411,17 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        let mut out = String::new();
+        escape_into(
+            &mut out,
+            "标题\u{1}\u{8}\t行\n<b>\u{b}\u{fffe}尾\u{ffff}\u{fffd}",
+        )
+        .unwrap();
+        assert_eq!(out, "标题\t行\n&lt;b&gt;尾\u{fffd}");
+    }
+
     #[test]
     fn xml_text_is_escaped() {
         assert_eq!(super::escape("http://a.test/"), "http://a.test/");
@@ -237,6 +460,35 @@ mod tests {
         );
         assert!(clean.contains(r#"<td colspan="2">78</td>"#), "{clean}");
         assert_eq!(sanitize(&clean), clean, "sanitizing twice changes nothing");
+    }
+
+    #[test]
+    fn depth_limit_follows_left_out_end_tags() {
+        // Legacy pages leave paragraphs, items and cells open.
+        let legacy = "<p>一<p>二".repeat(500)
+            + &"<ul><li>甲<li>乙</ul>".repeat(300)
+            + &"<table><tr><td>1<td>2<tr><td>3</table>".repeat(100);
+        assert_eq!(check_limits(&legacy), Ok(()));
+        let nested = "<ul><li>".repeat(60) + "底" + &"</li></ul>".repeat(60);
+        assert_eq!(check_limits(&nested), Err(BodyError::TooDeep));
+        let fine = "<div>".repeat(40) + "底" + &"</div>".repeat(40);
+        assert_eq!(check_limits(&fine), Ok(()));
+        // Comments, quoted `>` and raw text do not open anything.
+        let tricky =
+            "<p title=\"a>b\"><!-- <div><div> --><script><div><div></script>正文</p>".repeat(200);
+        assert_eq!(check_limits(&tricky), Ok(()));
+        let big = "字".repeat(MAX_BODY_BYTES / 3 + 1);
+        assert!(matches!(check_limits(&big), Err(BodyError::TooLarge(_))));
+        assert!(BodyError::TooDeep.message().contains("100"));
+    }
+
+    #[test]
+    fn the_depth_the_parser_sees_is_never_undercounted() {
+        // What the limit lets through, the sanitizer keeps no deeper.
+        let body = "<blockquote>".repeat(MAX_DEPTH) + "文";
+        assert_eq!(check_limits(&body), Ok(()));
+        let body = "<blockquote>".repeat(MAX_DEPTH + 1) + "文";
+        assert_eq!(check_limits(&body), Err(BodyError::TooDeep));
     }
 
     #[test]

@@ -6,10 +6,12 @@
 
 pub mod app;
 pub mod assets;
+pub mod audit_cli;
 pub mod auth;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod cpu;
 pub mod csv_text;
 pub mod datetime;
 pub mod db;

@@ -2,7 +2,9 @@
 //! what result. Every login, failed login, lockout, publish, unpublish,
 //! delete, restore, upload, user, role and settings change is recorded.
 //! Never pass a password, token or secret in any field. Entries are kept
-//! [`RETENTION_DAYS`] days; [`prune`] drops older ones.
+//! [`RETENTION_DAYS`] days; [`prune`] drops older ones. Entries are chained
+//! by hash ([`super::audit_chain`]): no role can change or erase one
+//! without `fupin audit verify` naming it.
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -93,12 +95,17 @@ pub async fn record(
     outcome: Outcome,
     detail: &str,
 ) -> anyhow::Result<()> {
-    let mut conn = db.pool().acquire().await?;
-    record_in(&mut conn, actor, action, object, outcome, detail).await
+    // Chained in a write transaction of its own (see `audit_chain`).
+    let mut tx = db.begin_write().await?;
+    record_in(&mut tx, actor, action, object, outcome, detail).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Records one entry inside the caller's transaction, so that the entry
-/// and the change it logs are kept or lost together.
+/// and the change it logs are kept or lost together. The transaction must
+/// be a write transaction (`Db::begin_write`): the entry is chained to the
+/// one before it (see `audit_chain`).
 pub async fn record_in(
     conn: &mut sqlx::AnyConnection,
     actor: &Actor,
@@ -107,20 +114,24 @@ pub async fn record_in(
     outcome: Outcome,
     detail: &str,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor_name, ip, action, object, result, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(now())
-    .bind(actor.id)
-    .bind(clip(&actor.name, 100))
-    .bind(clip(&actor.ip, 100))
-    .bind(clip(action, 50))
-    .bind(clip(object, 300))
-    .bind(outcome.as_str())
-    .bind(clip(detail, 1000))
-    .execute(&mut *conn)
-    .await?;
+    let (name, ip, action, object, detail) = (
+        clip(&actor.name, 100),
+        clip(&actor.ip, 100),
+        clip(action, 50),
+        clip(object, 300),
+        clip(detail, 1000),
+    );
+    let fields = super::audit_chain::Fields {
+        at: now(),
+        actor_id: actor.id,
+        actor_name: &name,
+        ip: &ip,
+        action: &action,
+        object: &object,
+        result: outcome.as_str(),
+        detail: &detail,
+    };
+    super::audit_chain::insert(conn, &fields).await?;
     Ok(())
 }
 
@@ -288,9 +299,5 @@ pub async fn recent_by(db: &Db, actor_id: i64, limit: i64) -> anyhow::Result<Vec
 
 /// Drops entries older than the retention period; how many went.
 pub async fn prune(db: &Db, now: i64) -> anyhow::Result<u64> {
-    Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1")
-        .bind(now - RETENTION_DAYS * 86_400)
-        .execute(db.pool())
-        .await?
-        .rows_affected())
+    super::audit_chain::prune(db, now - RETENTION_DAYS * 86_400).await
 }

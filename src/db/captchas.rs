@@ -9,24 +9,69 @@ use sqlx::Row;
 use super::Db;
 
 /// Stores a challenge: its id, answer, the digest of the form token it was
-/// issued with, and when it expires.
+/// issued with, the client it was made for, and when it expires.
 pub async fn create(
     db: &Db,
     id: &str,
     answer: &str,
     form_token_digest: &str,
+    client: &str,
     expires_at: i64,
 ) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO captchas (id, answer, form_token, expires_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO captchas (id, answer, form_token, client, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
     .bind(answer)
     .bind(form_token_digest)
+    .bind(client)
     .bind(expires_at)
     .execute(db.pool())
     .await?;
     Ok(())
+}
+
+/// The live challenges of a form token: (id, answer), newest first.
+pub async fn live_for_token(
+    db: &Db,
+    form_token_digest: &str,
+    now: i64,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT id, answer FROM captchas WHERE form_token = $1 AND expires_at > $2
+         ORDER BY expires_at DESC",
+    )
+    .bind(form_token_digest)
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("answer")?)))
+        .collect()
+}
+
+/// Forgets every challenge of a form token (a new one was asked for).
+pub async fn drop_for_token(db: &Db, form_token_digest: &str) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM captchas WHERE form_token = $1")
+        .bind(form_token_digest)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// How many challenges are live, for one client and in all.
+pub async fn live_counts(db: &Db, client: &str, now: i64) -> anyhow::Result<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN client = $1 THEN 1 ELSE 0 END), 0) AS mine,
+                COUNT(*) AS total
+         FROM captchas WHERE expires_at > $2",
+    )
+    .bind(client)
+    .bind(now)
+    .fetch_one(db.pool())
+    .await?;
+    Ok((row.try_get("mine")?, row.try_get("total")?))
 }
 
 /// The answer of a live challenge (to draw its image).

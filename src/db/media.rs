@@ -167,6 +167,34 @@ pub struct Filter {
     pub name: Option<String>,
     /// Only files of this uploader.
     pub uploader_id: Option<i64>,
+    /// The files in the recycle bin instead of the library.
+    pub trashed: bool,
+    /// Only what this user may see: their own uploads and the files used
+    /// by articles of their channels (`None`: everything).
+    pub visible_to: Option<Scope>,
+}
+
+/// Whose files a writer or a channel editor sees.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    /// The user.
+    pub user_id: i64,
+    /// Whether the user writes in every channel (else only in the channels
+    /// assigned to them in `user_channels`).
+    pub every_channel: bool,
+}
+
+/// An article that uses a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Use {
+    /// The article's id.
+    pub article_id: i64,
+    /// Its title.
+    pub title: String,
+    /// Its channel.
+    pub channel_id: i64,
+    /// Its status as stored (`published`, `draft` …).
+    pub status: String,
 }
 
 /// A page of rows, newest first, and the number of rows that match.
@@ -179,7 +207,12 @@ pub async fn list(
     // Unused filters compare a NULL parameter, so one query text serves all.
     let condition = "($1 IS NULL OR kind = $1) \
                      AND ($2 IS NULL OR original_name LIKE $2 ESCAPE '\\') \
-                     AND ($3 IS NULL OR uploader_id = $3)";
+                     AND ($3 IS NULL OR uploader_id = $3) \
+                     AND (CASE WHEN trashed_at IS NULL THEN 0 ELSE 1 END) = $4 \
+                     AND ($5 IS NULL OR uploader_id = $5 OR id IN ( \
+                         SELECT mu.media_id FROM media_uses mu JOIN articles a ON a.id = mu.article_id \
+                         WHERE $6 = 1 OR a.channel_id IN \
+                             (SELECT channel_id FROM user_channels WHERE user_id = $5)))";
     let pattern = filter.name.as_deref().map(|n| {
         let escaped = n
             .replace('\\', "\\\\")
@@ -193,10 +226,17 @@ pub async fn list(
          ORDER BY created_at DESC, id DESC {}",
         super::limit_offset(limit, offset)
     );
+    let scope_user = filter.visible_to.map(|v| v.user_id);
+    let every = filter
+        .visible_to
+        .map_or(1_i64, |v| i64::from(v.every_channel));
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(kind)
         .bind(pattern.as_deref())
         .bind(filter.uploader_id)
+        .bind(i64::from(filter.trashed))
+        .bind(scope_user)
+        .bind(every)
         .fetch_all(db.pool())
         .await?;
     let sql = format!("SELECT COUNT(*) AS n FROM media WHERE {condition}");
@@ -204,6 +244,9 @@ pub async fn list(
         .bind(kind)
         .bind(pattern.as_deref())
         .bind(filter.uploader_id)
+        .bind(i64::from(filter.trashed))
+        .bind(scope_user)
+        .bind(every)
         .fetch_one(db.pool())
         .await?
         .try_get("n")?;
@@ -262,6 +305,52 @@ pub async fn for_article(db: &Db, article_id: i64) -> anyhow::Result<Vec<Media>>
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// The articles that use a file, newest first.
+pub async fn uses(db: &Db, media_id: i64) -> anyhow::Result<Vec<Use>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.title, a.channel_id, a.status FROM media_uses u
+         JOIN articles a ON a.id = u.article_id WHERE u.media_id = $1 ORDER BY a.id DESC",
+    )
+    .bind(media_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Use {
+                article_id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                channel_id: r.try_get("channel_id")?,
+                status: r.try_get("status")?,
+            })
+        })
+        .collect()
+}
+
+/// Moves a file to the recycle bin (or back, with `None`).
+pub async fn set_trashed(db: &Db, id: i64, at: Option<i64>) -> anyhow::Result<bool> {
+    Ok(
+        sqlx::query("UPDATE media SET trashed_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(db.pool())
+            .await?
+            .rows_affected()
+            > 0,
+    )
+}
+
+/// Whether a file is in the recycle bin.
+pub async fn is_trashed(db: &Db, id: i64) -> anyhow::Result<bool> {
+    let row = sqlx::query("SELECT trashed_at FROM media WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<Option<i64>, _>("trashed_at")?.is_some(),
+        None => false,
+    })
 }
 
 /// How many articles link to a file (the library warns before deleting it).

@@ -44,6 +44,9 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     14 "0014_editor_recovery",
     15 "0015_review_dates",
     40 "0040_letter_reply_notice",
+    50 "0050_audit_chain",
+    51 "0051_captcha_clients",
+    52 "0052_media_bin",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -62,6 +65,9 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     14 "0014_editor_recovery",
     15 "0015_review_dates",
     40 "0040_letter_reply_notice",
+    50 "0050_audit_chain",
+    51 "0051_captcha_clients",
+    52 "0052_media_bin",
 );
 
 /// What [`migrate`] did.
@@ -146,6 +152,12 @@ pub async fn migrate(db: &Db) -> anyhow::Result<MigrationReport> {
         );
     }
     report.current = newest;
+    drop(conn);
+    // Entries written before the log was chained (or by an older release
+    // during a rolling upgrade) join the chain now.
+    super::audit_chain::seal(db)
+        .await
+        .context("cannot seal the 操作日志 into its hash chain")?;
     Ok(report)
 }
 

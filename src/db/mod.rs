@@ -10,6 +10,8 @@ pub mod announcements;
 pub mod article_writes;
 pub mod articles;
 pub mod audit;
+pub mod audit_chain;
+pub mod audit_export;
 pub mod captchas;
 pub mod changes;
 pub mod channels;

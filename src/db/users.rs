@@ -278,15 +278,46 @@ pub async fn update(
     Ok(())
 }
 
-/// Replaces the password hash.
+/// Replaces the password (changed by its owner, reset by an admin or from
+/// the command line). The browsers trusted for the old password are
+/// forgotten in the same transaction: a stolen password that is changed
+/// leaves the thief no device that escapes the login throttle.
 pub async fn set_password(db: &Db, id: i64, hash: &str) -> anyhow::Result<()> {
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now())
         .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM login_devices WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores the same password hashed with today's parameters (at login, when
+/// the stored hash is older); trusted browsers stay.
+pub async fn rehash_password(db: &Db, id: i64, hash: &str) -> anyhow::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id)
         .execute(db.pool())
         .await?;
     Ok(())
+}
+
+/// Forgets trusted browsers whose time is over.
+pub async fn prune_devices(db: &Db, now: i64) -> anyhow::Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM login_devices WHERE expires_at <= $1")
+            .bind(now)
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Disables or enables a user. Disabling also ends every session and

@@ -26,9 +26,13 @@ pub const HEIGHT: u32 = 50;
 struct Rng(u64);
 
 impl Rng {
-    fn new() -> Rng {
-        let b = token::random_bytes(8);
-        Rng(u64::from_le_bytes(b.try_into().unwrap_or([7; 8])) | 1)
+    /// The distortions of one challenge: drawn from its id, so that showing
+    /// the image again gives the same picture (nothing to gain by asking for
+    /// it many times), while the answer stays the random one stored.
+    fn for_challenge(id: &str) -> Rng {
+        let d = token::digest(&format!("fupin-captcha-drawing:{id}"));
+        let seed = u64::from_str_radix(&d[..16], 16).unwrap_or(0x9e37_79b9);
+        Rng(seed | 1)
     }
 
     fn next(&mut self) -> u64 {
@@ -241,12 +245,12 @@ fn segment(img: &mut RgbImage, a: (f32, f32), b: (f32, f32), width: f32, colour:
 /// Draws `answer` as a PNG image `scale` times the normal size (1 to 3),
 /// for the enlarged view: drawn at the normal size and magnified, so the
 /// larger image is no easier for a program than the smaller one.
-pub fn render_png_scaled(answer: &str, scale: u32) -> anyhow::Result<Vec<u8>> {
+pub fn render_png_scaled(id: &str, answer: &str, scale: u32) -> anyhow::Result<Vec<u8>> {
     let scale = scale.clamp(1, 3);
     if scale == 1 {
-        return render_png(answer);
+        return render_png(id, answer);
     }
-    let small = image::load_from_memory(&render_png(answer)?)?.to_rgb8();
+    let small = image::load_from_memory(&render_png(id, answer)?)?.to_rgb8();
     let big = image::imageops::resize(
         &small,
         WIDTH * scale,
@@ -259,8 +263,8 @@ pub fn render_png_scaled(answer: &str, scale: u32) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Draws `answer` as a PNG image.
-pub fn render_png(answer: &str) -> anyhow::Result<Vec<u8>> {
-    let mut rng = Rng::new();
+pub fn render_png(id: &str, answer: &str) -> anyhow::Result<Vec<u8>> {
+    let mut rng = Rng::for_challenge(id);
     let mut img = RgbImage::from_pixel(WIDTH, HEIGHT, Rgb([246, 244, 238]));
     // Speckles and two thin curves behind the characters.
     for _ in 0..260 {
@@ -345,11 +349,11 @@ mod tests {
 
     #[test]
     fn the_image_is_a_png_with_ink_in_it() {
-        let png = render_png("AC3K9").unwrap();
+        let png = render_png("c1", "AC3K9").unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let img = image::load_from_memory(&png).unwrap().to_rgb8();
         assert_eq!((img.width(), img.height()), (WIDTH, HEIGHT));
-        let big = image::load_from_memory(&render_png_scaled("AC3K9", 3).unwrap()).unwrap();
+        let big = image::load_from_memory(&render_png_scaled("c1", "AC3K9", 3).unwrap()).unwrap();
         assert_eq!((big.width(), big.height()), (WIDTH * 3, HEIGHT * 3));
         assert!(answer_matches("23+6", "二十九"));
         assert!(!answer_matches("23+6", "23+6"));

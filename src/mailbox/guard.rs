@@ -73,37 +73,56 @@ impl Challenge {
     }
 }
 
-/// Issues an image captcha bound to a form token.
-pub async fn issue(db: &Db, form_token: &str, now: i64) -> anyhow::Result<Challenge> {
-    issue_kind(db, form_token, now, false).await
-}
+/// Live captchas one client address may hold at once (an office shares an
+/// address: a few dozen forms open at once is plenty).
+pub const CAPTCHAS_PER_CLIENT: i64 = 30;
+/// Live captchas in all, across every client.
+pub const CAPTCHAS_IN_ALL: i64 = 20_000;
 
-/// Issues a captcha bound to a form token: an image, or a 算术题 when
-/// `sum` (see [`super::sum`]).
+/// The captcha shown with a form, bound to its token: an image, or a
+/// 算术题 when `sum` (see [`super::sum`]).
+///
+/// A challenge is made only when a form is shown, and the same form shown
+/// again (the same token) shows the same challenge unless `fresh` (换一张,
+/// or a switch between image and 算术题) asks for a new one, which replaces
+/// it. At most [`CAPTCHAS_PER_CLIENT`] are live per client address and
+/// [`CAPTCHAS_IN_ALL`] in all; past that, `None` (the form says to wait).
 pub async fn issue_kind(
     db: &Db,
     form_token: &str,
+    client: &str,
     now: i64,
     sum: bool,
-) -> anyhow::Result<Challenge> {
+    fresh: bool,
+) -> anyhow::Result<Option<Challenge>> {
+    let digest = token::digest(form_token);
+    if fresh {
+        captchas::drop_for_token(db, &digest).await?;
+    } else if let Some((id, answer)) = captchas::live_for_token(db, &digest, now)
+        .await?
+        .into_iter()
+        .find(|(_, a)| super::sum::is_sum(a) == sum)
+    {
+        return Ok(Some(Challenge {
+            id,
+            question: super::sum::question(&answer),
+        }));
+    }
+    let (mine, total) = captchas::live_counts(db, client, now).await?;
+    if mine >= CAPTCHAS_PER_CLIENT || total >= CAPTCHAS_IN_ALL {
+        return Ok(None);
+    }
     let id = token::new_token();
     let answer = if sum {
         super::sum::new_sum()
     } else {
         captcha::new_answer()
     };
-    captchas::create(
-        db,
-        &id,
-        &answer,
-        &token::digest(form_token),
-        now + CAPTCHA_SECS,
-    )
-    .await?;
-    Ok(Challenge {
+    captchas::create(db, &id, &answer, &digest, client, now + CAPTCHA_SECS).await?;
+    Ok(Some(Challenge {
         id,
         question: super::sum::question(&answer),
-    })
+    }))
 }
 
 /// Why a submission was turned away before its fields were looked at.

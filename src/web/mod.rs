@@ -25,6 +25,16 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'self'";
 
+/// The browser features no page of the site uses, switched off for the
+/// page and anything it embeds. Speech synthesis (the 朗读 control) needs
+/// no permission and is not listed.
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), \
+    geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()";
+
+/// Strict-Transport-Security for a site whose `base_url` is https: a year,
+/// subdomains left to the operator (they may not all serve https).
+pub const HSTS: &str = "max-age=31536000";
+
 /// Builds the application's router.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -105,6 +115,17 @@ pub(crate) fn finish_headers(state: &AppState, headers: &mut axum::http::HeaderM
             .entry(name)
             .or_insert(HeaderValue::from_static(value));
     }
+    headers
+        .entry("permissions-policy")
+        .or_insert(HeaderValue::from_static(PERMISSIONS_POLICY));
+    // Only a site served over https may pin browsers to it: on plain
+    // http the header is ignored, and on a wrong base_url it would lock
+    // readers out of the real address for a year.
+    if state.config.base_url.starts_with("https://") {
+        headers
+            .entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static(HSTS));
+    }
     if state.announce_instance
         && let Ok(v) = HeaderValue::from_str(&state.instance)
     {
@@ -120,11 +141,18 @@ async fn render_error_pages(
 ) -> Response {
     let font = site::layout::font_size_of(request.headers());
     let in_admin = request.uri().path().starts_with("/admin");
-    let response = next.run(request).await;
-    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
-        return response;
+    let response = match oversized(&request) {
+        Some(status) => crate::error::status_response(status),
+        None => next.run(request).await,
     };
     let status = response.status();
+    let page = match response.extensions().get::<ErrorPage>() {
+        Some(page) => page.clone(),
+        None => match framework_error(&response) {
+            Some(page) => page,
+            None => return response,
+        },
+    };
     let rendered = if in_admin {
         admin::view::error_page(&state, status, &page)
     } else {
@@ -154,4 +182,44 @@ async fn render_error_pages(
             out
         }
     }
+}
+
+/// Longest address (path and query) and largest header block a request may
+/// bring. Below the HTTP library's own limits, so that these answers are
+/// pages of the site rather than the library's empty ones.
+const MAX_URI_BYTES: usize = 32 * 1024;
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// 414 or 431 for a request whose address or headers are over the limits.
+fn oversized(request: &Request) -> Option<StatusCode> {
+    if request.uri().to_string().len() > MAX_URI_BYTES {
+        return Some(StatusCode::URI_TOO_LONG);
+    }
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    (headers > MAX_HEADER_BYTES).then_some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+}
+
+/// The page for an error answer that no handler of ours made: a rejection
+/// of the framework's (a form or path that does not parse, a method the
+/// route does not take, a body over the limit), whose own text would name
+/// parameter types. Our handlers' errors carry an [`ErrorPage`] already;
+/// answers with a body of their own kind (JSON for scripts, a redirect)
+/// are left alone.
+fn framework_error(response: &Response) -> Option<ErrorPage> {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return None;
+    }
+    let plain = match response.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(v) => v.as_bytes().starts_with(b"text/plain"),
+    };
+    if !plain {
+        return None;
+    }
+    Some(crate::error::page_for_status(status))
 }

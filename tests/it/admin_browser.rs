@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use crate::harness::Server;
 
-const PASSWORD: &str = "browser test password";
+const PASSWORD: &str = "Browser test password";
 
 fn add_user(data: &Path, name: &str, role: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fupin"))

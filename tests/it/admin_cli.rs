@@ -76,7 +76,7 @@ async fn user_commands_manage_accounts_without_a_default_one() {
     let o = run(
         &data,
         &["user", "add", "zhang", "--role", "root", "--password-stdin"],
-        Some("long enough pass\n"),
+        Some("Long enough pass\n"),
     );
     assert!(
         !o.status.success() && text(&o).contains("未知角色"),
@@ -93,7 +93,7 @@ async fn user_commands_manage_accounts_without_a_default_one() {
             "admin",
             "--password-stdin",
         ],
-        Some("long enough pass\n"),
+        Some("Long enough pass\n"),
     );
     assert!(o.status.success(), "{}", text(&o));
     let o = run(
@@ -106,7 +106,7 @@ async fn user_commands_manage_accounts_without_a_default_one() {
             "writer",
             "--password-stdin",
         ],
-        Some("long enough pass\n"),
+        Some("Long enough pass\n"),
     );
     assert!(
         !o.status.success() && text(&o).contains("已被使用"),
@@ -127,7 +127,7 @@ async fn user_commands_manage_accounts_without_a_default_one() {
             "李编辑",
             "--password-stdin",
         ],
-        Some("another long pass"),
+        Some("Another long pass"),
     );
     assert!(o.status.success(), "{}", text(&o));
     let o = run(&data, &["user", "list"], None);
@@ -142,7 +142,7 @@ async fn user_commands_manage_accounts_without_a_default_one() {
     let app = TestApp::in_dir(dir, "sqlite").await;
     let b = Browser::new(&app);
     assert_eq!(
-        b.login("zhang", "long enough pass").await.status,
+        b.login("zhang", "Long enough pass").await.status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(b.get("/admin").await.status, StatusCode::OK);
@@ -150,7 +150,7 @@ async fn user_commands_manage_accounts_without_a_default_one() {
     let o = run(
         &data,
         &["user", "passwd", "zhang", "--password-stdin"],
-        Some("a brand new pass\r\n"),
+        Some("A brand new pass\r\n"),
     );
     assert!(o.status.success(), "{}", text(&o));
     assert!(
@@ -159,7 +159,7 @@ async fn user_commands_manage_accounts_without_a_default_one() {
     );
     let c = Browser::at(&app, "10.0.0.2");
     assert_eq!(
-        c.login("zhang", "a brand new pass").await.status,
+        c.login("zhang", "A brand new pass").await.status,
         StatusCode::SEE_OTHER
     );
     let o = run(&data, &["user", "disable", "zhang"], None);
@@ -169,14 +169,14 @@ async fn user_commands_manage_accounts_without_a_default_one() {
         "disable ends sessions"
     );
     assert_eq!(
-        c.login("zhang", "a brand new pass").await.status,
+        c.login("zhang", "A brand new pass").await.status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let o = run(&data, &["user", "enable", "zhang"], None);
     assert!(o.status.success());
     assert_eq!(
         Browser::at(&app, "10.0.0.3")
-            .login("zhang", "a brand new pass")
+            .login("zhang", "A brand new pass")
             .await
             .status,
         StatusCode::SEE_OTHER

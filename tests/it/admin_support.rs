@@ -21,7 +21,7 @@ use tokio::sync::OnceCell;
 use crate::harness::{Page, TestApp};
 
 /// The password every test user gets.
-pub const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "Correct horse battery";
 
 async fn password_hash() -> &'static str {
     static HASH: OnceCell<String> = OnceCell::const_new();
@@ -414,8 +414,8 @@ pub fn generic_fields(cast: &Cast, n: usize, csrf: Option<&str>) -> Vec<(String,
         ("username", format!("mx{n}")),
         ("role", "writer".into()),
         ("current", PASSWORD.into()),
-        ("password", "another good password".into()),
-        ("password2", "another good password".into()),
+        ("password", "Another good password".into()),
+        ("password2", "Another good password".into()),
         ("code", "000000".into()),
         ("move_to", a.clone()),
         ("site.name", "广东扶贫网".into()),

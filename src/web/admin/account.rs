@@ -12,6 +12,7 @@ use super::view::{self, AdminPage, Flash, Notice};
 use super::{AdminRoutes, CsrfForm, CurrentUser};
 use crate::app::AppState;
 use crate::auth::password::{self, HashError};
+use crate::auth::throttle::{self, Verdict};
 use crate::auth::{Perm, Role, totp};
 use crate::db::audit::{self, Outcome};
 use crate::db::{now, sessions, settings as site_settings, users};
@@ -83,6 +84,16 @@ async fn change_password(
     let secrets = users::secrets(&state.db, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let keys = throttle::Keys::secret("password", user.id, &user.ip);
+    if let Verdict::Wait(secs) = throttle::check(&state.db, &keys, now()).await? {
+        return account_page(
+            &state,
+            &user,
+            StatusCode::TOO_MANY_REQUESTS,
+            again(&throttle::secret_wait_message(secs)),
+        )
+        .await;
+    }
     let ok = match password::verify(&f.current, Some(&secrets.password_hash)).await {
         Ok(ok) => ok,
         Err(HashError::Busy) => {
@@ -96,6 +107,9 @@ async fn change_password(
         }
         Err(HashError::Internal(e)) => return Err(AppError::Internal(e)),
     };
+    if ok {
+        throttle::succeed(&state.db, &keys).await?;
+    }
     if !ok {
         audit::record(
             &state.db,
@@ -123,7 +137,7 @@ async fn change_password(
         )
         .await;
     }
-    if let Err(why) = password::check_new(&f.password) {
+    if let Err(why) = password::check_new_for(&f.password, &user.username) {
         return account_page(
             &state,
             &user,
@@ -318,6 +332,16 @@ async fn disable_totp(
     let secrets = users::secrets(&state.db, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let keys = throttle::Keys::secret("totp", user.id, &user.ip);
+    if let Verdict::Wait(secs) = throttle::check(&state.db, &keys, now()).await? {
+        return totp_page(
+            &state,
+            &user,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Flash::error(throttle::secret_wait_message(secs))),
+        )
+        .await;
+    }
     let step = secrets
         .totp_secret
         .as_deref()
@@ -326,6 +350,9 @@ async fn disable_totp(
         Some(step) => users::use_totp_step(&state.db, user.id, step).await?,
         None => false,
     };
+    if accepted {
+        throttle::succeed(&state.db, &keys).await?;
+    }
     if !accepted {
         return totp_page(
             &state,

@@ -347,11 +347,13 @@ async fn conflict(
             yours,
         })
         .collect();
+    let (old, new) = (newer.fields.body_html.clone(), yours.fields.body_html.clone());
+    let diff = crate::cpu::run(move || diff_bodies(&old, &new).folded(2)).await?;
     let view = ConflictView {
         user_name: newer.user_name.clone(),
         saved: view::datetime(newer.updated_at),
         changes,
-        diff: diff_bodies(&newer.fields.body_html, &yours.fields.body_html).folded(2),
+        diff,
     };
     let why = format!(
         "{} 在 {} 保存了更新的版本，您的内容没有保存，以免覆盖对方的修改。请对照下面的差别修改后再保存。",
@@ -384,7 +386,7 @@ async fn create_article(
     user: CurrentUser,
     CsrfForm(f): CsrfForm<ArticleForm>,
 ) -> AppResult<Response> {
-    let fields = match read_form(&f, None) {
+    let fields = match read_form(&f, None).await? {
         Ok(fields) => fields,
         Err(why) => return refused(&state, &user, None, &f, editorial::Error::Refused(why)).await,
     };
@@ -436,7 +438,7 @@ async fn save_article(
     CsrfForm(f): CsrfForm<ArticleForm>,
 ) -> AppResult<Response> {
     let a = load_visible(&state, &user, id).await?;
-    let fields = match read_form(&f, Some(a.article.published_at)) {
+    let fields = match read_form(&f, Some(a.article.published_at)).await? {
         Ok(fields) => fields,
         Err(why) => {
             return refused(&state, &user, Some(&a), &f, editorial::Error::Refused(why)).await;

@@ -14,7 +14,6 @@ use crate::app::AppState;
 use crate::db::{holds, now};
 use crate::editorial::{ArticleFields, Then};
 use crate::error::AppResult;
-use crate::html::sanitize;
 
 /// The form as posted. Every field defaults, so a missing one gets a clear
 /// message instead of a parse error.
@@ -99,7 +98,8 @@ impl ArticleForm {
             author: self.author.trim().to_string(),
             editor: self.editor.trim().to_string(),
             summary: self.summary.trim().to_string(),
-            body_html: sanitize(&self.body_html),
+            // As typed: `read_form` sanitizes it in the CPU pool.
+            body_html: self.body_html.clone(),
             cover: self.cover.trim().to_string(),
             is_pinned: self.is_pinned.is_some(),
             is_recommended: self.is_recommended.is_some(),
@@ -125,10 +125,27 @@ impl ArticleForm {
 /// Reads the form into fields: only what is a matter of parsing (the
 /// times, the channel number); what may be stored is decided by
 /// `editorial::apply`.
-pub(super) fn read_form(
+/// The body is checked against the size and nesting limits and sanitized
+/// in the bounded CPU pool (`crate::cpu`), off the request workers.
+pub(super) async fn read_form(
     f: &ArticleForm,
     keep_published_at: Option<i64>,
-) -> Result<ArticleFields, String> {
+) -> anyhow::Result<Result<ArticleFields, String>> {
+    let mut fields = match read_fields(f, keep_published_at) {
+        Ok(fields) => fields,
+        Err(why) => return Ok(Err(why)),
+    };
+    fields.body_html = match crate::html::sanitize_bounded(f.body_html.clone()).await? {
+        Ok(body) => body,
+        Err(e) => return Ok(Err(e.message())),
+    };
+    if fields.body_html.trim().is_empty() && f.body_html.trim().is_empty() {
+        return Ok(Err("请填写正文。".into()));
+    }
+    Ok(Ok(fields))
+}
+
+fn read_fields(f: &ArticleForm, keep_published_at: Option<i64>) -> Result<ArticleFields, String> {
     f.channel_id
         .trim()
         .parse::<i64>()
@@ -151,11 +168,7 @@ pub(super) fn read_form(
     } else {
         Some(view::parse_local(&f.review_at).ok_or("复核日期格式不对，应为 2026-01-31。")?)
     };
-    let fields = f.fields(published_at, unpublish_at, review_at);
-    if fields.body_html.trim().is_empty() && f.body_html.trim().is_empty() {
-        return Err("请填写正文。".into());
-    }
-    Ok(fields)
+    Ok(f.fields(published_at, unpublish_at, review_at))
 }
 
 /// The address of the editor's form (where its recovery copy and a held

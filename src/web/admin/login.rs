@@ -223,9 +223,14 @@ async fn login(
         .as_ref()
         .filter(|(u, _)| !u.disabled)
         .map(|(_, s)| s.password_hash.as_str());
-    let ok = match password::verify(&form.password, stored).await {
+    let caller = password::Caller {
+        address: &ip,
+        trusted: device.is_some(),
+    };
+    let ok = match password::verify_as(caller, &form.password, stored).await {
         Ok(ok) => ok,
         Err(HashError::Busy) => {
+            throttle::abandon(db, &keys).await?;
             return login_form(
                 &state,
                 &headers,
@@ -266,7 +271,7 @@ async fn login(
     if password::needs_rehash(&secrets.password_hash)
         && let Ok(h) = password::hash(&form.password).await
     {
-        users::set_password(db, user.id, &h).await?;
+        users::rehash_password(db, user.id, &h).await?;
     }
     // Whatever session this browser had ends; the new one has a new id.
     if let Some(old) = session::read_cookie(&headers, session::COOKIE) {

@@ -19,7 +19,7 @@ use super::articles::Choice;
 use super::view::{self, AdminPage, Flash, Notice, Pager};
 use super::{AdminRoutes, CsrfForm, CurrentUser};
 use crate::app::AppState;
-use crate::auth::Perm;
+use crate::auth::{Access, Perm, Role};
 use crate::db::audit::{self, Outcome};
 use crate::db::media::{self as media_db, Filter, Kind, Media};
 use crate::error::{AppError, AppResult};
@@ -55,6 +55,7 @@ pub fn router() -> AdminRoutes {
             confirm_delete_media,
         )
         .post("/admin/media/{id}/delete", Perm::Publish, delete_media)
+        .post("/admin/media/{id}/restore", Perm::Publish, restore_media)
 }
 
 /// Reads, checks and stores an upload for a signed-in user, and records
@@ -185,6 +186,8 @@ struct LibraryQuery {
     q: String,
     mine: String,
     page: String,
+    /// `1`: the recycle bin.
+    trash: String,
 }
 
 /// One file as the library shows it.
@@ -199,10 +202,21 @@ struct MediaView {
     dimensions: String,
     time: String,
     uses: i64,
+    /// Where the file is used: up to three articles, with their addresses.
+    used_in: Vec<UsedIn>,
+}
+
+/// An article that uses a file, as the library lists it.
+#[derive(Debug, Serialize)]
+struct UsedIn {
+    title: String,
+    url: String,
+    published: bool,
 }
 
 impl MediaView {
     async fn new(state: &AppState, m: &Media) -> anyhow::Result<MediaView> {
+        let uses = media_db::uses(&state.db, m.id).await?;
         Ok(MediaView {
             id: m.id,
             kind: m.kind,
@@ -215,7 +229,16 @@ impl MediaView {
                 _ => String::new(),
             },
             time: view::datetime(m.created_at),
-            uses: media_db::use_count(&state.db, m.id).await?,
+            uses: uses.len() as i64,
+            used_in: uses
+                .iter()
+                .take(3)
+                .map(|u| UsedIn {
+                    title: u.title.clone(),
+                    url: format!("/admin/articles/{}/edit", u.article_id),
+                    published: u.status == "published",
+                })
+                .collect(),
         })
     }
 }
@@ -227,6 +250,7 @@ struct LibraryPage {
     kinds: Vec<Choice>,
     q: String,
     mine: bool,
+    trash: bool,
     can_delete: bool,
     limits: String,
     error: bool,
@@ -242,10 +266,21 @@ async fn library_page(
     let kind = Kind::parse(&q.kind);
     let name = Some(q.q.trim().to_string()).filter(|s| !s.is_empty());
     let mine = q.mine == "1";
+    let trash = q.trash == "1";
+    // Those who tidy the library see every file; a writer (撰稿) sees their
+    // own uploads and the files used by articles of the channels they write
+    // in, never another writer's unused uploads.
+    let visible_to = (user.role == Role::Writer).then_some(media_db::Scope {
+        user_id: user.id,
+        // A writer may write in every channel (see `auth::Access`).
+        every_channel: true,
+    });
     let filter = Filter {
         kind,
         name,
         uploader_id: mine.then_some(user.id),
+        trashed: trash,
+        visible_to,
     };
     let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
     let (rows, total) = media_db::list(&state.db, &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
@@ -255,10 +290,11 @@ async fn library_page(
     }
     let enc = crate::web::site::layout::encode_query;
     let base = format!(
-        "/admin/media?kind={}&q={}&mine={}&",
+        "/admin/media?kind={}&q={}&mine={}&trash={}&",
         enc(&q.kind),
         enc(&q.q),
-        if mine { "1" } else { "" }
+        if mine { "1" } else { "" },
+        if trash { "1" } else { "" }
     );
     let kinds = [(Kind::Image, "图片"), (Kind::Attachment, "附件")]
         .into_iter()
@@ -275,6 +311,7 @@ async fn library_page(
         kinds,
         q: q.q.clone(),
         mine,
+        trash,
         can_delete: user.role.has(Perm::Publish),
         limits: format!(
             "图片（JPEG、PNG、GIF、WebP）不超过 {} MB，附件（PDF、Word、Excel、WPS）不超过 {} MB。",
@@ -318,6 +355,32 @@ async fn list_media(
 }
 
 /// The confirmation step of a deletion (works without JavaScript).
+/// What deleting a file would do, given the articles that use it and who
+/// asks: refused when one of them is in a channel the user may not publish
+/// in; to the recycle bin while a published article uses it.
+enum Deletion {
+    Refused(String),
+    ToBin,
+    Away,
+}
+
+fn deletion(user: &CurrentUser, uses: &[media_db::Use], trashed: bool) -> Deletion {
+    if let Some(u) = uses.iter().find(|u| !user.can_publish_in(u.channel_id)) {
+        return Deletion::Refused(format!(
+            "文章“{}”引用了这个文件，而您没有它所在栏目的发布权限，不能删除。",
+            u.title
+        ));
+    }
+    let published = uses.iter().any(|u| u.status == "published");
+    match (published, trashed) {
+        (true, true) => Deletion::Refused(
+            "已发布的文章仍在引用这个文件：请先从文章中去掉它，再彻底删除。".into(),
+        ),
+        (true, false) => Deletion::ToBin,
+        (false, _) => Deletion::Away,
+    }
+}
+
 async fn confirm_delete_media(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -326,11 +389,24 @@ async fn confirm_delete_media(
     let m = media_db::get(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let uses = media_db::use_count(&state.db, id).await?;
-    let detail = if uses > 0 {
-        format!("有 {uses} 篇文章引用这个文件，删除后文章中的图片或链接将失效。删除后无法恢复。")
-    } else {
-        "没有文章引用这个文件。删除后无法恢复。".to_string()
+    let uses = media_db::uses(&state.db, id).await?;
+    let trashed = media_db::is_trashed(&state.db, id).await?;
+    let titles: Vec<String> = uses
+        .iter()
+        .take(5)
+        .map(|u| format!("“{}”", u.title))
+        .collect();
+    let detail = match deletion(&user, &uses, trashed) {
+        Deletion::Refused(why) => return Err(AppError::Forbidden(why)),
+        Deletion::ToBin => format!(
+            "已发布的文章 {} 引用这个文件：它将移入回收站，网站上照常显示，可以恢复。",
+            titles.join("、")
+        ),
+        Deletion::Away if uses.is_empty() => "没有文章引用这个文件。删除后无法恢复。".into(),
+        Deletion::Away => format!(
+            "未发布的文章 {} 引用这个文件，删除后其中的图片或链接将失效。删除后无法恢复。",
+            titles.join("、")
+        ),
     };
     view::confirm(
         &state,
@@ -357,7 +433,30 @@ async fn delete_media(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    // Perm::Publish: 管理员 and 编辑 tidy the library, and 审核 may too.
+    // Perm::Publish: 管理员 and 编辑 tidy the library, and 审核 may too,
+    // each only over files whose articles are in channels they publish in.
+    let m = media_db::get(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let uses = media_db::uses(&state.db, id).await?;
+    let trashed = media_db::is_trashed(&state.db, id).await?;
+    match deletion(&user, &uses, trashed) {
+        Deletion::Refused(why) => return Err(AppError::Forbidden(why)),
+        Deletion::ToBin => {
+            media_db::set_trashed(&state.db, id, Some(crate::db::now())).await?;
+            audit::record(
+                &state.db,
+                &user.actor(),
+                "移入回收站",
+                &format!("文件 {}", m.original_name),
+                Outcome::Ok,
+                &media::url_of(&m.stored_path),
+            )
+            .await?;
+            return Ok(view::see_other("/admin/media?msg=binned"));
+        }
+        Deletion::Away => {}
+    }
     let Some(removed) = media::remove(&state.db, &state.config.data_dir, id).await? else {
         return Err(AppError::NotFound);
     };
@@ -371,4 +470,30 @@ async fn delete_media(
     )
     .await?;
     Ok(view::see_other("/admin/media?msg=deleted"))
+}
+
+async fn restore_media(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    let m = media_db::get(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let uses = media_db::uses(&state.db, id).await?;
+    if let Deletion::Refused(why) = deletion(&user, &uses, false) {
+        return Err(AppError::Forbidden(why));
+    }
+    media_db::set_trashed(&state.db, id, None).await?;
+    audit::record(
+        &state.db,
+        &user.actor(),
+        "恢复",
+        &format!("文件 {}", m.original_name),
+        Outcome::Ok,
+        "",
+    )
+    .await?;
+    Ok(view::see_other("/admin/media?trash=1&msg=media_restored"))
 }

@@ -14,7 +14,6 @@ use crate::auth::Perm;
 use crate::db::audit::{self, Outcome};
 use crate::db::pages::{self, Page, PageEdit};
 use crate::error::{AppError, AppResult};
-use crate::html::sanitize;
 
 /// Routes of this file.
 pub fn router() -> AdminRoutes {
@@ -171,7 +170,20 @@ async fn create_page(
             .await;
         }
     };
-    let body = sanitize(&f.body_html);
+    let body = match crate::html::sanitize_bounded(f.body_html.clone()).await? {
+        Ok(b) => b,
+        Err(e) => {
+            return form_page(
+                &state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(Flash::error(e.message())),
+                None,
+                &f,
+            )
+            .await;
+        }
+    };
     let id = pages::create(
         &state.db,
         &PageEdit {
@@ -237,7 +249,20 @@ async fn save_page(
             .await;
         }
     };
-    let body = sanitize(&f.body_html);
+    let body = match crate::html::sanitize_bounded(f.body_html.clone()).await? {
+        Ok(b) => b,
+        Err(e) => {
+            return form_page(
+                &state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(Flash::error(e.message())),
+                Some(id),
+                &f,
+            )
+            .await;
+        }
+    };
     pages::update(
         &state.db,
         id,

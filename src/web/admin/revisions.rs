@@ -169,10 +169,12 @@ async fn show_revision(
     };
     let tree = ChannelTree::load(&state.db).await?;
     let (changes, diff) = match &against {
-        Some((_, before)) => (
-            changes(&tree, before, &content),
-            Some(diff_bodies(&before.body_html, &content.body_html).folded(2)),
-        ),
+        Some((_, before)) => {
+            // Diffing two long bodies is CPU work: the bounded pool.
+            let (old, new) = (before.body_html.clone(), content.body_html.clone());
+            let diff = crate::cpu::run(move || diff_bodies(&old, &new).folded(2)).await?;
+            (changes(&tree, before, &content), Some(diff))
+        }
         None => (Vec::new(), None),
     };
     view::render(

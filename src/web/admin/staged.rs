@@ -67,6 +67,9 @@ async fn show_pending(
             after,
         })
         .collect();
+    // Diffing two long bodies is CPU work: the bounded pool.
+    let (old, new) = (a.article.body_html.clone(), p.fields.body_html.clone());
+    let diff = crate::cpu::run(move || diff_bodies(&old, &new).folded(2)).await?;
     let r = a.reference();
     view::render(
         &state,
@@ -85,7 +88,7 @@ async fn show_pending(
             submitted: p.submitted,
             go_live: p.go_live_at.map(view::datetime),
             changes,
-            diff: diff_bodies(&a.article.body_html, &p.fields.body_html).folded(2),
+            diff,
             can_approve: rules::may(&user, Step::Approve, &r),
             can_discard: rules::may(&user, Step::Discard, &r),
         },

@@ -205,12 +205,12 @@ async fn hash_or_busy(pw: &str) -> AppResult<Result<String, String>> {
     }
 }
 
-fn check_password_pair(form: &Pairs) -> Result<String, String> {
+fn check_password_pair(form: &Pairs, username: &str) -> Result<String, String> {
     let pw = form.one("password");
     if pw != form.one("password2") {
         return Err("两次输入的密码不一致。".into());
     }
-    password::check_new(pw)?;
+    password::check_new_for(pw, username)?;
     Ok(pw.to_string())
 }
 
@@ -257,7 +257,7 @@ async fn create_user(
         )
         .await;
     }
-    let pw = match check_password_pair(&form) {
+    let pw = match check_password_pair(&form, &shown(None).username) {
         Ok(p) => p,
         Err(why) => {
             return form_page(
@@ -431,7 +431,7 @@ async fn reset_password(
         role: Some(t.role),
         channel_ids: t.channel_ids.clone(),
     };
-    let pw = match check_password_pair(&form) {
+    let pw = match check_password_pair(&form, &t.username) {
         Ok(p) => p,
         Err(why) => {
             return form_page(

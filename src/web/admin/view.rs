@@ -148,6 +148,8 @@ pub fn notice_text(code: &str, n: i64, skipped: i64) -> Option<String> {
             "approved_later" => "修改已审核通过，到所定时间后在网站上生效。",
             "discarded" => "已放弃待审核的修改，网站上的已发布版本没有变化。",
             "moved" => "已移动到所选栏目。",
+            "binned" => "文件仍被已发布的文章引用，已移入回收站（网站上照常显示）。",
+            "media_restored" => "文件已从回收站恢复到媒体库。",
             "revision_restored" => "已恢复到所选修订版本（恢复本身也记为一次修订）。",
             "ordered" => "栏目顺序已保存。",
             "logged_out" => "您已安全退出。",

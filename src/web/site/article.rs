@@ -6,7 +6,7 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Serialize;
 
@@ -306,26 +306,32 @@ fn write_page(layout: &layout::Layout, view: &ArticlePage<'_>) -> String {
 
 /// The article id of an article address (`/a/{id}.html`).
 pub fn article_id_of(path: &str) -> Option<i64> {
-    path.strip_prefix("/a/")?
-        .strip_suffix(".html")?
-        .parse()
-        .ok()
+    match super::AddressNumber::parse(path.strip_prefix("/a/")?.strip_suffix(".html")?)? {
+        super::AddressNumber::Canonical(id) => Some(id),
+        super::AddressNumber::Other(_) => None,
+    }
 }
 
 async fn show_article(
     State(state): State<AppState>,
     Path(file): Path<String>,
     headers: HeaderMap,
-) -> AppResult<Html<String>> {
-    let id = file
+) -> AppResult<Response> {
+    let id = match file
         .strip_suffix(".html")
-        .and_then(|n| n.parse::<i64>().ok())
-        .ok_or(AppError::NotFound)?;
+        .and_then(super::AddressNumber::parse)
+        .ok_or(AppError::NotFound)?
+    {
+        super::AddressNumber::Canonical(id) => id,
+        super::AddressNumber::Other(id) => {
+            return Ok(Redirect::permanent(&layout::article_url(id)).into_response());
+        }
+    };
     let html = render_article(&state, id, layout::font_size_of(&headers))
         .await?
         .ok_or(AppError::NotFound)?;
     // The view is counted by `stats::middleware`, with the statistics.
-    Ok(Html(html))
+    Ok(Html(html).into_response())
 }
 
 #[cfg(test)]

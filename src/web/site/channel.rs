@@ -174,14 +174,15 @@ async fn show_channel_page(
     Path((slug, n)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let Ok(n) = n.parse::<i64>() else {
+    let Some(number) = super::AddressNumber::parse(&n) else {
         return Err(AppError::NotFound);
     };
     if !valid_slug(&slug) {
         return Err(AppError::NotFound);
     }
-    if n == 1 {
-        return Ok(Redirect::permanent(&channel_url(&slug, 1)).into_response());
+    let n = number.value();
+    if n == 1 || matches!(number, super::AddressNumber::Other(_)) {
+        return Ok(Redirect::permanent(&channel_url(&slug, n)).into_response());
     }
     let html = render_channel(&state, &slug, n, layout::font_size_of(&headers)).await?;
     html.map(|h| Html(h).into_response())

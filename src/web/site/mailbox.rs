@@ -164,15 +164,25 @@ struct Shown<'a> {
     form_error: Option<&'static str>,
     /// A 算术题 instead of the image.
     sum: bool,
+    /// A new challenge instead of the one shown before (换一张).
+    fresh: bool,
 }
 
 async fn form_response(
     state: &AppState,
     headers: &HeaderMap,
+    ip: &str,
     shown: Shown<'_>,
 ) -> AppResult<Response> {
     let (csrf, cookie) = token_of(state, headers);
-    let challenge = guard::issue_kind(&state.db, &csrf, db::now(), shown.sum).await?;
+    let client = guard::client_key(ip);
+    let Some(challenge) =
+        guard::issue_kind(&state.db, &csrf, &client, db::now(), shown.sum, shown.fresh).await?
+    else {
+        // More live captchas for this address (or in all) than any person
+        // needs: a page in the site's style, and nothing stored.
+        return Ok(crate::error::status_response(StatusCode::TOO_MANY_REQUESTS));
+    };
     let page = FormPage {
         breadcrumb: crumbs("写信", "/mailbox"),
         mailbox_css: assets::url("mailbox.css"),
@@ -212,17 +222,23 @@ async fn form_response(
     Ok(private(shown.status, html, cookie))
 }
 
-async fn show_form(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+async fn show_form(
+    State(state): State<AppState>,
+    Client(ip): Client,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let empty = LetterForm::default();
     form_response(
         &state,
         &headers,
+        &ip,
         Shown {
             status: StatusCode::OK,
             form: &empty,
             errors: Vec::new(),
             form_error: None,
             sum: false,
+            fresh: false,
         },
     )
     .await
@@ -293,15 +309,19 @@ async fn submit_letter(
         "image" => false,
         _ => posted.captcha_kind == "sum",
     };
+    // A form shown again after a refused submission gets a new challenge:
+    // the one it had was used by the check.
     let reshow = |status, errors, form_error| Shown {
         status,
         form: &kept,
         errors,
         form_error,
         sum,
+        fresh: true,
     };
     if matches!(posted.action.as_str(), "refresh" | "sum" | "image") {
-        return form_response(&state, &headers, reshow(StatusCode::OK, Vec::new(), None)).await;
+        let r = reshow(StatusCode::OK, Vec::new(), None);
+        return form_response(&state, &headers, &ip, r).await;
     }
     let now = db::now();
     let client = guard::client_key(&ip);
@@ -314,7 +334,7 @@ async fn submit_letter(
             Refusal::TooMany => StatusCode::TOO_MANY_REQUESTS,
         };
         let r = reshow(status, Vec::new(), Some(refusal.message()));
-        return form_response(&state, &headers, r).await;
+        return form_response(&state, &headers, &ip, r).await;
     }
     let cookie = cookie.unwrap_or_default();
     if !posted.website.trim().is_empty() {
@@ -323,7 +343,7 @@ async fn submit_letter(
             Vec::new(),
             Some("信件未被接受：表单中有不应填写的内容。请刷新页面后重新填写。"),
         );
-        return form_response(&state, &headers, r).await;
+        return form_response(&state, &headers, &ip, r).await;
     }
     let captcha_result =
         guard::check_captcha(&state.db, &posted.captcha_id, &posted.captcha, &cookie, now).await?;
@@ -333,7 +353,7 @@ async fn submit_letter(
             Vec::new(),
             Some(Refusal::Token.message()),
         );
-        return form_response(&state, &headers, r).await;
+        return form_response(&state, &headers, &ip, r).await;
     }
     let mut typed = kept.clone();
     typed.publish_ok = posted.publish_ok.clone();
@@ -360,7 +380,7 @@ async fn submit_letter(
         Ok(l) if errors.is_empty() => l,
         _ => {
             let r = reshow(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
-            return form_response(&state, &headers, r).await;
+            return form_response(&state, &headers, &ip, r).await;
         }
     };
     let code = mailbox::new_code();
@@ -429,7 +449,7 @@ async fn show_captcha(
         // A 算术题 is text on the page: it has no image.
         .filter(|a| !mailbox::sum::is_sum(a))
         .ok_or(AppError::NotFound)?;
-    let png = captcha::render_png_scaled(&answer, scale)?;
+    let png = captcha::render_png_scaled(id, &answer, scale)?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/png"),

@@ -34,6 +34,41 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
 }
 
+/// A number in a public address (an article id, a page of a list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressNumber {
+    /// Written the one way: decimal digits, no sign, no leading zero.
+    Canonical(i64),
+    /// The same number written another way (`087`, `+87`): answered with
+    /// a permanent redirect, so that no page has two addresses (nor two
+    /// cache entries).
+    Other(i64),
+}
+
+impl AddressNumber {
+    /// Reads a positive number from an address part; `None` for anything
+    /// else (which is answered 404).
+    pub fn parse(s: &str) -> Option<AddressNumber> {
+        let digits = s.strip_prefix('+').unwrap_or(s);
+        if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n: i64 = digits.parse().ok().filter(|n| *n > 0)?;
+        Some(if digits.len() == s.len() && !s.starts_with('0') {
+            AddressNumber::Canonical(n)
+        } else {
+            AddressNumber::Other(n)
+        })
+    }
+
+    /// The number, however written.
+    pub fn value(self) -> i64 {
+        match self {
+            AddressNumber::Canonical(n) | AddressNumber::Other(n) => n,
+        }
+    }
+}
+
 /// An article as lists show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ArticleItem {
@@ -138,6 +173,32 @@ impl Pagination {
                     current: n == Some(current),
                 })
                 .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::AddressNumber::{self, Canonical, Other};
+
+    #[test]
+    fn numbers_in_addresses_have_one_spelling() {
+        assert_eq!(AddressNumber::parse("87"), Some(Canonical(87)));
+        assert_eq!(AddressNumber::parse("087"), Some(Other(87)));
+        assert_eq!(AddressNumber::parse("+87"), Some(Other(87)));
+        assert_eq!(AddressNumber::parse("0000000000000000087"), None);
+        for bad in [
+            "",
+            "+",
+            "-87",
+            "8 7",
+            "87a",
+            "0",
+            "00",
+            "９",
+            "99999999999999999999",
+        ] {
+            assert_eq!(AddressNumber::parse(bad), None, "{bad}");
         }
     }
 }
