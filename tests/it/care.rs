@@ -10,14 +10,14 @@ use crate::harness::{TestApp, location};
 
 /// One published article (a fresh site has none); its address.
 async fn one_article(app: &TestApp) -> String {
-    use fupin::db::articles::{ArticleInput, insert_published};
+    use fupin::db::articles::{ArticleFields, insert_published};
     let channels = fupin::db::channels::list(&app.state.db).await.unwrap();
-    let input = ArticleInput {
+    let input = ArticleFields {
         channel_id: channels[1].id,
         title: "关怀版测试文章".into(),
         body_html: "<p>正文</p>".into(),
         published_at: fupin::db::now() - 60,
-        ..ArticleInput::default()
+        ..ArticleFields::default()
     };
     let id = insert_published(&app.state.db, &input).await.unwrap();
     format!("/a/{id}.html")

@@ -3,8 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use fupin::db::articles::Status;
-use fupin::db::editorial::{self, EditInput};
+use fupin::db::articles::{ArticleFields as EditInput, insert_published};
 
 use crate::admin_support::{Browser, Cast};
 use crate::harness::{TestApp, backends};
@@ -108,14 +107,7 @@ async fn control_characters_never_reach_the_feeds() {
             published_at: fupin::db::now() - 60,
             ..EditInput::default()
         };
-        let actor = fupin::db::audit::Actor {
-            id: Some(cast.admin),
-            name: "guanli".into(),
-            ip: String::new(),
-        };
-        editorial::create(&app.state.db, &input, Status::Published, &actor)
-            .await
-            .unwrap();
+        insert_published(&app.state.db, &input).await.unwrap();
         let slug = fupin::db::channels::ChannelTree::load(&app.state.db)
             .await
             .unwrap()
@@ -277,14 +269,7 @@ async fn non_canonical_ids_redirect_and_are_never_cached_apart() {
         published_at: fupin::db::now() - 60,
         ..EditInput::default()
     };
-    let actor = fupin::db::audit::Actor {
-        id: Some(cast.admin),
-        name: "guanli".into(),
-        ip: String::new(),
-    };
-    let id = editorial::create(&app.state.db, &input, Status::Published, &actor)
-        .await
-        .unwrap();
+    let id = insert_published(&app.state.db, &input).await.unwrap();
     let canonical = format!("/a/{id}.html");
     assert_eq!(app.get(&canonical).await.status, StatusCode::OK);
     let cached = app.state.page_cache.len();
@@ -634,7 +619,6 @@ async fn media_deletion_needs_every_channel_and_published_files_go_to_the_bin() 
         let (used, used_url) = upload_png(&ed_a, &csrf_a, "甲栏目用图.png").await;
         // A published article of channel B uses the file editor A uploaded.
         let body = format!("<p>正文</p><p><img src=\"{used_url}\" alt=\"图\"></p>");
-        let actor = fupin::db::audit::Actor::system();
         let input = EditInput {
             channel_id: cast.channel_b,
             title: "乙栏目文章".into(),
@@ -642,9 +626,7 @@ async fn media_deletion_needs_every_channel_and_published_files_go_to_the_bin() 
             published_at: fupin::db::now() - 60,
             ..EditInput::default()
         };
-        let article = editorial::create(&app.state.db, &input, Status::Published, &actor)
-            .await
-            .unwrap();
+        let article = insert_published(&app.state.db, &input).await.unwrap();
         fupin::media::link_article(&app.state.db, article, &body)
             .await
             .unwrap();

@@ -39,6 +39,6 @@ mod search_hostile;
 mod search_quality;
 mod search_t2s;
 mod site_pages;
-mod staged_edits;
 mod smtp_tls;
+mod staged_edits;
 mod visits;

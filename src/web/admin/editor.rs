@@ -347,7 +347,10 @@ async fn conflict(
             yours,
         })
         .collect();
-    let (old, new) = (newer.fields.body_html.clone(), yours.fields.body_html.clone());
+    let (old, new) = (
+        newer.fields.body_html.clone(),
+        yours.fields.body_html.clone(),
+    );
     let diff = crate::cpu::run(move || diff_bodies(&old, &new).folded(2)).await?;
     let view = ConflictView {
         user_name: newer.user_name.clone(),
