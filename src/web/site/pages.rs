@@ -135,6 +135,13 @@ pub const CATALOGUE: &[PageType] = &[
         export: Export::No("the export is one font size; the switch needs the server"),
         sitemap: false,
     },
+    PageType {
+        name: "关怀版切换",
+        routes: &["/care/{mode}"],
+        cache: Cache::No("sets a cookie"),
+        export: Export::No("the export's site.js switches the mode in place from the cookie"),
+        sitemap: false,
+    },
 ];
 
 /// Whether `path` matches a route pattern (`{x}` is one non-empty segment).
