@@ -326,7 +326,13 @@ async fn copy_command(
     to_media: &std::path::Path,
 ) -> anyhow::Result<ExitCode> {
     use anyhow::Context;
-    let source = db::Db::connect(from).await.context("source")?;
+    let read_only = db::DbOptions {
+        read_only: true,
+        ..Default::default()
+    };
+    let source = db::Db::connect_with(from, &read_only)
+        .await
+        .context("source")?;
     let version = db::current_version(&source).await?;
     let known = db::known_version(source.backend());
     if version != known {

@@ -3,8 +3,10 @@
 //! and columns to copy are read from the source's own catalogue, ordered so
 //! that referenced tables come first, copied in one transaction with
 //! foreign-key checks deferred to the commit (self-references such as a
-//! channel's parent may point forwards), and verified afterwards: every
-//! table's row count and a checksum of its rows must match on both sides.
+//! channel's parent may point forwards), and verified before that commit:
+//! every table's row count and a checksum of its rows must match the
+//! source's. The source is read in one snapshot, so a site in use copies as
+//! it was at one moment; a copy that fails leaves the target empty.
 //!
 //! Logs that every instance writes for itself (the change log, job claims)
 //! and the migration bookkeeping are not copied; the target writes its own.
@@ -269,11 +271,25 @@ fn fnv(hash: &mut u64, bytes: &[u8]) {
 /// Row count and checksum of a table, the same on any backend for the
 /// same rows.
 pub async fn checksum(db: &Db, table: &Table) -> anyhow::Result<(i64, u64)> {
+    let mut conn = db.pool().acquire().await?;
+    checksum_in(&mut conn, table).await
+}
+
+/// [`checksum`] read through one connection (inside its transaction).
+pub async fn checksum_in(
+    conn: &mut sqlx::AnyConnection,
+    table: &Table,
+) -> anyhow::Result<(i64, u64)> {
     let rows = sqlx::query(AssertSqlSafe(select_all(table)))
-        .fetch_all(db.pool())
+        .fetch_all(&mut *conn)
         .await?;
+    Ok((rows.len() as i64, hash_rows(&rows, table)?))
+}
+
+/// The checksum of rows read with [`select_all`].
+fn hash_rows(rows: &[sqlx::any::AnyRow], table: &Table) -> anyhow::Result<u64> {
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    for row in &rows {
+    for row in rows {
         for value in read_row(row, &table.columns)? {
             match value {
                 Value::Null => fnv(&mut hash, b"\x00N"),
@@ -294,7 +310,28 @@ pub async fn checksum(db: &Db, table: &Table) -> anyhow::Result<(i64, u64)> {
         }
         fnv(&mut hash, b"\xff");
     }
-    Ok((rows.len() as i64, hash))
+    Ok(hash)
+}
+
+/// A read-only transaction that sees one snapshot of the whole database
+/// for all its statements, without blocking writers: on SQLite a deferred
+/// transaction (WAL keeps its snapshot from the first read on), on
+/// PostgreSQL `REPEATABLE READ`.
+pub async fn begin_snapshot(db: &Db) -> anyhow::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    let mut tx = match db.backend() {
+        Backend::Sqlite => db.pool().begin().await?,
+        Backend::Postgres => {
+            db.pool()
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await?
+        }
+    };
+    // The snapshot starts at the first read: take it now.
+    sqlx::query("SELECT COUNT(*) FROM fupin_migrations")
+        .fetch_one(&mut *tx)
+        .await
+        .context("cannot start a snapshot of the database")?;
+    Ok(tx)
 }
 
 /// Rows per INSERT statement.
@@ -338,6 +375,10 @@ pub async fn copy_site(from: &Db, to: &Db) -> anyhow::Result<Vec<TableReport>> {
         }
     }
 
+    // Every table is read in one snapshot of the source, so a site in use
+    // copies as it was at one moment.
+    let mut snapshot = begin_snapshot(from).await?;
+    let mut source_sums = Vec::with_capacity(source_tables.len());
     let mut tx = to.begin_write().await?;
     match to.backend() {
         Backend::Postgres => {
@@ -349,9 +390,10 @@ pub async fn copy_site(from: &Db, to: &Db) -> anyhow::Result<Vec<TableReport>> {
     }
     for table in &source_tables {
         let rows = sqlx::query(AssertSqlSafe(select_all(table)))
-            .fetch_all(from.pool())
+            .fetch_all(&mut *snapshot)
             .await
             .with_context(|| format!("cannot read table {}", table.name))?;
+        source_sums.push((rows.len() as i64, hash_rows(&rows, table)?));
         let cols: Vec<String> = table
             .columns
             .iter()
@@ -410,23 +452,16 @@ pub async fn copy_site(from: &Db, to: &Db) -> anyhow::Result<Vec<TableReport>> {
             tx.execute(AssertSqlSafe(sql)).await?;
         }
     }
-    tx.commit()
-        .await
-        .context("the copy could not be committed (a reference points nowhere?)")?;
-    // Fresh statistics, so the planner of the new database picks the right indexes.
-    to.pool()
-        .execute("ANALYZE")
-        .await
-        .context("cannot analyze the copied tables")?;
-
+    snapshot.rollback().await.ok();
+    // Verified before the commit: a copy that does not match its source's
+    // snapshot is rolled back and leaves the target empty.
     let mut reports = Vec::with_capacity(source_tables.len());
-    for table in &source_tables {
-        let (rows, sum) = checksum(from, table).await?;
-        let (rows_to, sum_to) = checksum(to, table).await?;
+    for (table, (rows, sum)) in source_tables.iter().zip(source_sums) {
+        let (rows_to, sum_to) = checksum_in(&mut tx, table).await?;
         if rows != rows_to || sum != sum_to {
             bail!(
                 "verification failed for table {}: {rows} rows (checksum {sum:016x}) in the source, \
-                 {rows_to} rows (checksum {sum_to:016x}) in the target",
+                 {rows_to} rows (checksum {sum_to:016x}) in the target; nothing was kept in the target",
                 table.name
             );
         }
@@ -436,6 +471,14 @@ pub async fn copy_site(from: &Db, to: &Db) -> anyhow::Result<Vec<TableReport>> {
             checksum: sum,
         });
     }
+    tx.commit()
+        .await
+        .context("the copy could not be committed (a reference points nowhere?)")?;
+    // Fresh statistics, so the planner of the new database picks the right indexes.
+    to.pool()
+        .execute("ANALYZE")
+        .await
+        .context("cannot analyze the copied tables")?;
     Ok(reports)
 }
 

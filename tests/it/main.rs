@@ -19,6 +19,7 @@ mod cluster;
 mod deploy;
 mod editor_js;
 mod export;
+mod faults;
 mod hits;
 mod mailbox;
 mod mailbox_browser;
