@@ -95,6 +95,10 @@ pub enum Command {
         #[arg(long, env = "FUPIN_TO_MEDIA", value_name = "DIR")]
         to_media: Option<PathBuf>,
     },
+    /// Back up the whole site (database and media) into one file, while it runs.
+    Backup(crate::backup::cli::BackupArgs),
+    /// Restore a backup into an empty site (or, with --force, over the current one).
+    Restore(crate::backup::cli::RestoreArgs),
     /// Fill every channel with labelled sample articles (once) and exit.
     Demo,
     /// Manage back-office users.
@@ -267,6 +271,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 to_media.unwrap_or_else(|| crate::media_dir::for_url(&to, &config.data_dir));
             copy_command(&from, &to, &from_media, &to_media).await
         }
+        Command::Backup(args) => crate::backup::cli::backup(&config, args).await,
+        Command::Restore(args) => crate::backup::cli::restore(&config, args).await,
         Command::Demo => {
             let db = open_db(&config).await?;
             let n = demo::fill(&db).await?;

@@ -156,6 +156,12 @@ pub async fn run_due_jobs(state: &AppState, now: i64) -> anyhow::Result<Vec<&'st
             ran.push(job.name);
         }
     }
+    // The daily backup has a slot of its own (the configured time of day).
+    match crate::backup::schedule::run_if_due(state, now).await {
+        Ok(true) => ran.push(crate::backup::schedule::JOB),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = format!("{e:#}"), "scheduled backup failed"),
+    }
     Ok(ran)
 }
 

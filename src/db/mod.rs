@@ -9,6 +9,7 @@
 pub mod announcements;
 pub mod articles;
 pub mod audit;
+pub mod backups;
 pub mod captchas;
 pub mod changes;
 pub mod channels;
@@ -36,7 +37,7 @@ use anyhow::{Context, bail};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor};
 
-pub use migrate::{MigrationReport, current_version, known_version, migrate};
+pub use migrate::{MigrationReport, current_version, known_version, migrate, migrate_upto};
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@ mod admin_matrix;
 mod admin_search;
 mod admin_support;
 mod admin_workflow;
+mod backup;
 mod browser;
 mod cache;
 mod cli_import;
