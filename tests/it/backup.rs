@@ -363,3 +363,138 @@ async fn the_cli_backs_up_a_running_site_and_restores_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
     assert!(!empty.join("fupin.db").exists());
 }
+
+#[tokio::test]
+async fn admins_list_take_and_download_backups_and_see_a_failure_on_the_dashboard() {
+    let app = TestApp::new("sqlite").await;
+    let cast = Cast::new(&app).await;
+    let (admin, csrf) = Browser::signed_in(&app, cast.admin).await;
+    let page = admin.get("/admin/backups").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("还没有备份"), "empty at first");
+    let r = admin.post("/admin/backups", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        crate::harness::location(&r).contains("taken="),
+        "{}",
+        crate::harness::location(&r)
+    );
+    let page = admin.get(crate::harness::location(&r)).await;
+    assert!(
+        page.body.contains("备份完成") && page.body.contains("成功"),
+        "{}",
+        page.body
+    );
+    let dir = app.data_dir().join("backups");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let name = files[0].to_string_lossy().into_owned();
+    assert!(name.ends_with(".fupin-backup") && page.body.contains(&name));
+    // The download is the file itself.
+    let url = format!("/admin/backups/file/{name}");
+    let got = admin.get(&url).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert!(got.header("content-disposition").contains("attachment"));
+    // Only admins; no other file is reachable through the name.
+    let (editor, _) = Browser::signed_in(&app, cast.editor_a).await;
+    assert_eq!(editor.get(&url).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        editor.get("/admin/backups").await.status,
+        StatusCode::FORBIDDEN
+    );
+    for bad in ["..%2Ffupin.db", "fupin.db", ".x.fupin-backup.partial"] {
+        let r = admin.get(&format!("/admin/backups/file/{bad}")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    // Without a token nothing is taken.
+    let r = admin.post("/admin/backups", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    // A failed backup shows on the admin's dashboard.
+    let id = fupin::db::backups::start(&app.state.db, "fupin-x.fupin-backup", "scheduled")
+        .await
+        .unwrap();
+    fupin::db::backups::finish(&app.state.db, id, Err("磁盘已满".into()))
+        .await
+        .unwrap();
+    let dash = admin.get("/admin").await;
+    assert!(
+        dash.body.contains("数据备份")
+            && dash.body.contains("失败")
+            && dash.body.contains("磁盘已满"),
+        "{}",
+        dash.body
+    );
+    assert!(!editor.get("/admin").await.body.contains("磁盘已满"));
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daily_backup_runs_once_per_slot_across_instances_and_keeps_the_newest() {
+    let app = TestApp::new("sqlite").await;
+    let mut config = (*app.state.config).clone();
+    config.backup_keep = 2;
+    let one =
+        fupin::app::AppState::new(fupin::app::open_db(&config).await.unwrap(), config.clone());
+    let two =
+        fupin::app::AppState::new(fupin::app::open_db(&config).await.unwrap(), config.clone());
+    let minute = config.backup_minute.expect("on by default");
+    // Three days, each at the configured time (Asia/Shanghai).
+    let day0 = (db::now() / 86_400) * 86_400 - 8 * 3600 + i64::from(minute) * 60;
+    let dir = config.backup_dir.clone();
+    for (day, expected) in [(0, 1usize), (1, 2), (2, 2)] {
+        let at = day0 + day * 86_400 + 30;
+        let (a, b) = tokio::join!(
+            fupin::cluster::run_due_jobs(&one, at),
+            fupin::cluster::run_due_jobs(&two, at)
+        );
+        let ran = [a.unwrap(), b.unwrap()]
+            .iter()
+            .flatten()
+            .filter(|j| **j == fupin::backup::schedule::JOB)
+            .count();
+        assert_eq!(ran, 1, "day {day}: one instance backs up");
+        // Not again later in the same slot.
+        assert!(
+            !fupin::cluster::run_due_jobs(&one, at + 60)
+                .await
+                .unwrap()
+                .contains(&fupin::backup::schedule::JOB)
+        );
+        // The backup runs in a task of its own: wait for its log row.
+        let started = std::time::Instant::now();
+        loop {
+            let runs = fupin::db::backups::recent(&one.db, 10).await.unwrap();
+            if runs.len() == day as usize + 1 && runs.iter().all(|r| r.ok == Some(true)) {
+                break;
+            }
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "the backup did not finish"
+            );
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // Pruning follows the log row; wait for the count to settle.
+        let started = std::time::Instant::now();
+        while fupin::backup::schedule::list(&one).unwrap().len() != expected {
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "day {day}: {:?}",
+                fupin::backup::schedule::list(&one)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // File names carry the wall-clock second: keep them apart.
+        while fupin::backup::schedule::file_name(db::now())
+            == fupin::backup::schedule::list(&one).unwrap()[0].0
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    assert!(dir.is_dir());
+    app.finish().await;
+}
