@@ -207,6 +207,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = import::Options {
                 url_prefix,
                 progress: !json && std::io::stderr().is_terminal(),
+                ..Default::default()
             };
             let reports = import::run(&db, &paths, &options).await?;
             // Make what was imported findable now, even with no server running.
