@@ -17,6 +17,7 @@ mod browser;
 mod cache;
 mod cli_import;
 mod cluster;
+mod crash;
 mod deploy;
 mod editor_js;
 mod export;

@@ -1,0 +1,246 @@
+//! Issue 15, the crash harness: the real binary publishes articles and
+//! takes uploads over HTTP while it is killed (SIGKILL) at random moments,
+//! then restarted. After every cycle each acknowledged write is there and
+//! identical, `integrity_check` and `foreign_key_check` are clean, the
+//! search index agrees with the articles once drained, every media row has
+//! its file and no temporary file is left. Bounded: 10 cycles of under a
+//! second of writing each (`FUPIN_CRASH_CYCLES` runs more, for a bench).
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sqlx::Row;
+
+use crate::admin_support::{Browser, Cast, png};
+use crate::harness::{Server, TestApp};
+
+/// One raw HTTP/1.1 request; (status, Location) or None when the server
+/// did not answer (it was killed).
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    ctype: &str,
+    body: &[u8],
+) -> Option<(u16, String)> {
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    s.write_all(body).ok()?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let location = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or_else(|| l.strip_prefix("Location: "))
+        })
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    Some((status, location))
+}
+
+/// What the server acknowledged.
+#[derive(Default)]
+struct Acked {
+    /// (article id, title, unique word of its body).
+    articles: Vec<(i64, String, String)>,
+    /// Uploads acknowledged.
+    uploads: usize,
+}
+
+fn writer(
+    addr: String,
+    cookie: String,
+    csrf: String,
+    channel: i64,
+    cycle: usize,
+    acked: Arc<Mutex<Acked>>,
+) {
+    const BOUNDARY: &str = "crash-harness-boundary-7Qx";
+    let picture = png();
+    for n in 0.. {
+        if n % 4 == 3 {
+            let mut body = format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c{cycle}-{n}.png\"\r\nContent-Type: image/png\r\n\r\n"
+            )
+            .into_bytes();
+            body.extend_from_slice(&picture);
+            body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+            let ctype = format!("multipart/form-data; boundary={BOUNDARY}");
+            match request(&addr, "POST", "/admin/media/upload", &cookie, &ctype, &body) {
+                Some((303, loc)) if loc.contains("msg=saved") => acked.lock().unwrap().uploads += 1,
+                Some((status, loc)) => panic!("upload answered {status} {loc}"),
+                None => return,
+            }
+            continue;
+        }
+        let word = format!("崩溃测试词{cycle}x{n}");
+        let title = format!("崩溃测试第{cycle}轮第{n}篇");
+        let form = serde_urlencoded::to_string([
+            ("csrf", csrf.as_str()),
+            ("title", title.as_str()),
+            ("channel_id", &channel.to_string()),
+            ("body_html", &format!("<p>正文包含{word}。</p>")),
+            ("action", "publish"),
+        ])
+        .unwrap();
+        match request(
+            &addr,
+            "POST",
+            "/admin/articles/new",
+            &cookie,
+            "application/x-www-form-urlencoded",
+            form.as_bytes(),
+        ) {
+            Some((303, loc)) => {
+                let id = loc
+                    .trim_start_matches("/admin/articles/")
+                    .split(['?', '/'])
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or_else(|| panic!("acknowledged without an id: {loc}"));
+                acked.lock().unwrap().articles.push((id, title, word));
+            }
+            Some((status, loc)) => panic!("save answered {status} {loc}"),
+            None => return,
+        }
+    }
+}
+
+async fn check(app: &TestApp, acked: &Acked, media: &Path) -> usize {
+    let db = &app.state.db;
+    for (id, title, word) in &acked.articles {
+        let row = sqlx::query("SELECT title, body_html, status FROM articles WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("acknowledged article {id} lost"));
+        assert_eq!(&row.get::<String, _>("title"), title);
+        assert!(row.get::<String, _>("body_html").contains(word.as_str()));
+        assert_eq!(row.get::<String, _>("status"), "published");
+    }
+    let uploads: i64 = sqlx::query("SELECT COUNT(*) AS n FROM media")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert!(
+        uploads as usize >= acked.uploads,
+        "uploads lost: {uploads} < {}",
+        acked.uploads
+    );
+    let ok: String = sqlx::query("PRAGMA integrity_check")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(ok, "ok");
+    assert!(
+        sqlx::query("PRAGMA foreign_key_check")
+            .fetch_optional(db.pool())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The index agrees with the articles once the queue is drained.
+    fupin::search::drain(db).await.unwrap();
+    let disagree: i64 = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM search_fts f WHERE f.rowid = a.id))
+              + (SELECT COUNT(*) FROM search_fts f WHERE f.rowid > 0 AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = f.rowid)) AS n",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap()
+    .get("n");
+    assert_eq!(disagree, 0, "search index and articles disagree");
+    // Every media row has its file; no temporary file is left.
+    for row in sqlx::query("SELECT stored_path, thumb_path FROM media")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+    {
+        let stored: String = row.get("stored_path");
+        assert!(media.join(&stored).is_file(), "{stored} has no file");
+        if let Some(thumb) = row.get::<Option<String>, _>("thumb_path") {
+            assert!(media.join(&thumb).is_file(), "{thumb} has no file");
+        }
+    }
+    for f in fupin::media_dir::regular_files(media).unwrap() {
+        let name = f.to_string_lossy().into_owned();
+        assert!(!name.ends_with(".partial"), "stray temporary file {name}");
+    }
+    acked.articles.len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acknowledged_writes_survive_kill_9_at_random_moments() {
+    let cycles: usize = std::env::var("FUPIN_CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let app = TestApp::new("sqlite").await;
+    let cast = Cast::new(&app).await;
+    let (editor, csrf) = Browser::signed_in(&app, cast.editor_a).await;
+    let cookie = format!(
+        "{}={}",
+        fupin::auth::session::COOKIE,
+        editor.cookie(fupin::auth::session::COOKIE).unwrap()
+    );
+    let data = app.data_dir();
+    let media = data.join("media");
+    let acked = Arc::new(Mutex::new(Acked::default()));
+    let mut seed = std::process::id() as u64 ^ fupin::db::now() as u64;
+    let started = Instant::now();
+    for cycle in 0..cycles {
+        let mut server = Server::start(&data, &[]);
+        let w = {
+            let (addr, cookie, csrf, acked) = (
+                server.addr.clone(),
+                cookie.clone(),
+                csrf.clone(),
+                acked.clone(),
+            );
+            let channel = cast.channel_a;
+            std::thread::spawn(move || writer(addr, cookie, csrf, channel, cycle, acked))
+        };
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let at = Duration::from_millis(150 + (seed >> 33) % 700);
+        let t = Instant::now();
+        while t.elapsed() < at && !w.is_finished() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        server.child.kill().unwrap(); // SIGKILL
+        server.child.wait().unwrap();
+        w.join()
+            .expect("the writer saw only acknowledged or dropped requests");
+        let acked = acked.lock().unwrap();
+        check(&app, &acked, &media).await;
+    }
+    let acked = acked.lock().unwrap();
+    eprintln!(
+        "crash harness: {cycles} kill -9 cycles, {} articles and {} uploads acknowledged and checked, {:.1} s",
+        acked.articles.len(),
+        acked.uploads,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        acked.articles.len() >= cycles,
+        "too few writes to mean anything"
+    );
+    drop(acked);
+    app.finish().await;
+}
