@@ -227,10 +227,11 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments() {
         server.child.wait().unwrap();
         w.join()
             .expect("the writer saw only acknowledged or dropped requests");
-        let acked = acked.lock().unwrap();
-        check(&app, &acked, &media).await;
+        let snapshot = std::mem::take(&mut *acked.lock().unwrap());
+        check(&app, &snapshot, &media).await;
+        *acked.lock().unwrap() = snapshot;
     }
-    let acked = acked.lock().unwrap();
+    let acked = std::mem::take(&mut *acked.lock().unwrap());
     eprintln!(
         "crash harness: {cycles} kill -9 cycles, {} articles and {} uploads acknowledged and checked, {:.1} s",
         acked.articles.len(),
