@@ -22,6 +22,7 @@ mod deploy;
 mod editor_js;
 mod export;
 mod faults;
+mod fuzz;
 mod hits;
 mod mailbox;
 mod mailbox_browser;
