@@ -69,6 +69,29 @@ pub fn sync_dir(dir: &Path) {
     }
 }
 
+/// Removes the temporary files of writes whose process is gone (killed
+/// part-way through [`write_durably`]); those of a live process (another
+/// instance on this machine) are left alone. Returns how many went.
+pub fn remove_stale_temporaries(root: &Path) -> usize {
+    let mut removed = 0;
+    for rel in files_under(root).unwrap_or_default() {
+        let name = rel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(stem) = name.strip_suffix(".partial") else {
+            continue;
+        };
+        let pid = stem.rsplit('.').next().and_then(|p| p.parse::<u32>().ok());
+        let alive = pid
+            .is_some_and(|p| p != std::process::id() && Path::new(&format!("/proc/{p}")).exists());
+        if !alive && std::fs::remove_file(root.join(&rel)).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Whether a file name is one of [`write_durably`]'s temporary names.
 pub fn is_temporary(name: &str) -> bool {
     name.ends_with(".partial")

@@ -80,6 +80,8 @@ fn writer(
             let ctype = format!("multipart/form-data; boundary={BOUNDARY}");
             match request(&addr, "POST", "/admin/media/upload", &cookie, &ctype, &body) {
                 Some((303, loc)) if loc.contains("msg=saved") => acked.lock().unwrap().uploads += 1,
+                // The database is away (PostgreSQL stopped): refused, not acknowledged.
+                Some((503, _)) => continue,
                 Some((status, loc)) => panic!("upload answered {status} {loc}"),
                 None => return,
             }
@@ -112,6 +114,8 @@ fn writer(
                     .unwrap_or_else(|| panic!("acknowledged without an id: {loc}"));
                 acked.lock().unwrap().articles.push((id, title, word));
             }
+            // The database is away (PostgreSQL stopped): refused, not acknowledged.
+            Some((503, _)) => continue,
             Some((status, loc)) => panic!("save answered {status} {loc}"),
             None => return,
         }
@@ -141,29 +145,36 @@ async fn check(app: &TestApp, acked: &Acked, media: &Path) -> usize {
         "uploads lost: {uploads} < {}",
         acked.uploads
     );
-    let ok: String = sqlx::query("PRAGMA integrity_check")
+    let sqlite = db.backend() == fupin::db::Backend::Sqlite;
+    if sqlite {
+        let ok: String = sqlx::query("PRAGMA integrity_check")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(ok, "ok");
+        assert!(
+            sqlx::query("PRAGMA foreign_key_check")
+                .fetch_optional(db.pool())
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    // The index agrees with the articles once the queue is drained.
+    fupin::search::drain(db).await.unwrap();
+    let sql = if sqlite {
+        "SELECT (SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM search_fts f WHERE f.rowid = a.id))
+              + (SELECT COUNT(*) FROM search_fts f WHERE f.rowid > 0 AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = f.rowid)) AS n"
+    } else {
+        "SELECT (SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM search_index f WHERE f.doc_key = a.id))
+              + (SELECT COUNT(*) FROM search_index f WHERE f.doc_key > 0 AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = f.doc_key)) AS n"
+    };
+    let disagree: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_one(db.pool())
         .await
         .unwrap()
-        .get(0);
-    assert_eq!(ok, "ok");
-    assert!(
-        sqlx::query("PRAGMA foreign_key_check")
-            .fetch_optional(db.pool())
-            .await
-            .unwrap()
-            .is_none()
-    );
-    // The index agrees with the articles once the queue is drained.
-    fupin::search::drain(db).await.unwrap();
-    let disagree: i64 = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM search_fts f WHERE f.rowid = a.id))
-              + (SELECT COUNT(*) FROM search_fts f WHERE f.rowid > 0 AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = f.rowid)) AS n",
-    )
-    .fetch_one(db.pool())
-    .await
-    .unwrap()
-    .get("n");
+        .get("n");
     assert_eq!(disagree, 0, "search index and articles disagree");
     // Every media row has its file; no temporary file is left.
     for row in sqlx::query("SELECT stored_path, thumb_path FROM media")
@@ -184,15 +195,16 @@ async fn check(app: &TestApp, acked: &Acked, media: &Path) -> usize {
     acked.articles.len()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn acknowledged_writes_survive_kill_9_at_random_moments() {
+/// Runs the cycles: a server on `app`'s data (and database), writes, a
+/// kill at a random moment (and `between`, e.g. stopping PostgreSQL too),
+/// then the checks.
+async fn cycles(app: &TestApp, env: &[(&str, &str)], mut between: impl FnMut()) -> (usize, usize) {
     let cycles: usize = std::env::var("FUPIN_CRASH_CYCLES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
-    let app = TestApp::new("sqlite").await;
-    let cast = Cast::new(&app).await;
-    let (editor, csrf) = Browser::signed_in(&app, cast.editor_a).await;
+    let cast = Cast::new(app).await;
+    let (editor, csrf) = Browser::signed_in(app, cast.editor_a).await;
     let cookie = format!(
         "{}={}",
         fupin::auth::session::COOKIE,
@@ -202,9 +214,8 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments() {
     let media = data.join("media");
     let acked = Arc::new(Mutex::new(Acked::default()));
     let mut seed = std::process::id() as u64 ^ fupin::db::now() as u64;
-    let started = Instant::now();
     for cycle in 0..cycles {
-        let mut server = Server::start(&data, &[]);
+        let mut server = Server::start_with(&data, &[], env);
         let w = {
             let (addr, cookie, csrf, acked) = (
                 server.addr.clone(),
@@ -223,25 +234,160 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments() {
         while t.elapsed() < at && !w.is_finished() {
             std::thread::sleep(Duration::from_millis(5));
         }
+        if seed % 2 == 0 {
+            between();
+        }
         server.child.kill().unwrap(); // SIGKILL
         server.child.wait().unwrap();
         w.join()
             .expect("the writer saw only acknowledged or dropped requests");
+        between();
         let snapshot = std::mem::take(&mut *acked.lock().unwrap());
-        check(&app, &snapshot, &media).await;
+        check(app, &snapshot, &media).await;
         *acked.lock().unwrap() = snapshot;
     }
     let acked = std::mem::take(&mut *acked.lock().unwrap());
-    eprintln!(
-        "crash harness: {cycles} kill -9 cycles, {} articles and {} uploads acknowledged and checked, {:.1} s",
-        acked.articles.len(),
-        acked.uploads,
-        started.elapsed().as_secs_f64()
-    );
     assert!(
         acked.articles.len() >= cycles,
         "too few writes to mean anything"
     );
-    drop(acked);
+    (acked.articles.len(), acked.uploads)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acknowledged_writes_survive_kill_9_at_random_moments() {
+    let app = TestApp::new("sqlite").await;
+    let started = Instant::now();
+    let (articles, uploads) = cycles(&app, &[], || {}).await;
+    eprintln!(
+        "crash harness (SQLite): {articles} articles and {uploads} uploads acknowledged and checked, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     app.finish().await;
+}
+
+/// A PostgreSQL cluster of the test's own, in a temporary folder.
+struct Cluster {
+    bin: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn as_postgres(&self, tool: &str, args: &[&str]) -> std::process::Output {
+        let mut c = if unsafe_is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(self.bin.join(tool));
+            c
+        } else {
+            std::process::Command::new(self.bin.join(tool))
+        };
+        c.args(args).output().unwrap()
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        let data = self.dir.join("pg").display().to_string();
+        let mut all = vec!["-D", &data, "-s"];
+        all.extend_from_slice(args);
+        let out = self.as_postgres("pg_ctl", &all);
+        assert!(
+            out.status.success(),
+            "pg_ctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn start(&self) {
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("pg.log").display().to_string();
+        self.pg_ctl(&["-w", "-l", &log, "-o", &opts, "start"]);
+    }
+}
+
+fn unsafe_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0\n"))
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acknowledged_writes_survive_postgres_stopped_immediately() {
+    let Some(bin) = std::fs::read_dir("/usr/lib/postgresql").ok().and_then(|d| {
+        d.flatten()
+            .map(|e| e.path().join("bin"))
+            .find(|b| b.join("initdb").is_file())
+    }) else {
+        eprintln!(
+            "note: no PostgreSQL server binaries (/usr/lib/postgresql/*/bin); skipping the PostgreSQL crash harness"
+        );
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("cluster");
+    std::fs::create_dir_all(&dir).unwrap();
+    if unsafe_is_root() {
+        let _ = std::process::Command::new("chmod")
+            .args(["755"])
+            .arg(root.path())
+            .status();
+        let _ = std::process::Command::new("chown")
+            .args(["postgres"])
+            .arg(&dir)
+            .status();
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cluster = Cluster {
+        bin,
+        dir: dir.clone(),
+        port,
+    };
+    let data = dir.join("pg").display().to_string();
+    let out = cluster.as_postgres(
+        "initdb",
+        &[
+            "-D",
+            &data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-instructions",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "initdb: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    cluster.start();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let app = TestApp::on_target(
+        tempfile::tempdir().unwrap(),
+        crate::harness::Target::at(&url),
+    )
+    .await;
+    let started = Instant::now();
+    let env = [("FUPIN_DATABASE_URL", url.as_str())];
+    let (articles, uploads) = cycles(&app, &env, || {
+        // The server of the database stopped hard, then started again.
+        cluster.pg_ctl(&["-m", "immediate", "stop"]);
+        cluster.start();
+    })
+    .await;
+    eprintln!(
+        "crash harness (PostgreSQL, pg_ctl stop -m immediate): {articles} articles and {uploads} uploads checked, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    app.state.db.close().await;
+    cluster.pg_ctl(&["-m", "fast", "stop"]);
 }
