@@ -234,7 +234,7 @@ async fn cycles(app: &TestApp, env: &[(&str, &str)], mut between: impl FnMut()) 
         while t.elapsed() < at && !w.is_finished() {
             std::thread::sleep(Duration::from_millis(5));
         }
-        if seed % 2 == 0 {
+        if seed.is_multiple_of(2) {
             between();
         }
         server.child.kill().unwrap(); // SIGKILL
