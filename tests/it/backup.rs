@@ -498,3 +498,37 @@ async fn the_daily_backup_runs_once_per_slot_across_instances_and_keeps_the_newe
     assert!(dir.is_dir());
     app.finish().await;
 }
+
+#[tokio::test]
+async fn an_older_backup_restores_through_the_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    let db = Db::connect(&db::sqlite_url_for(&old)).await.unwrap();
+    db::migrate_upto(&db, 11).await.unwrap();
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('site.name', '旧版本的站点')")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let file = dir.path().join("old.fupin-backup");
+    let report = backup::create(&db, &old.join("media"), &file)
+        .await
+        .unwrap();
+    db.close().await;
+    assert_eq!(report.manifest.schema_version, 11);
+    let target = dir.path().join("new");
+    let restored = restore_into(&file, &target, None, false).await.unwrap();
+    assert!(restored.migrated.contains(&12), "{:?}", restored.migrated);
+    let db = Db::connect(&db::sqlite_url_for(&target)).await.unwrap();
+    assert_eq!(
+        db::current_version(&db).await.unwrap(),
+        db::known_version(db.backend())
+    );
+    let name: String = sqlx::query("SELECT value FROM settings WHERE key = 'site.name'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .get("value");
+    assert_eq!(name, "旧版本的站点");
+    db.close().await;
+}
