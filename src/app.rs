@@ -56,7 +56,11 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
             format!("cannot create data directory {}", config.data_dir.display())
         })?;
     }
-    let db = Db::connect(&config.database_url).await?;
+    let options = db::DbOptions {
+        acquire_timeout: config.db_acquire_timeout,
+        ..Default::default()
+    };
+    let db = Db::connect_with(&config.database_url, &options).await?;
     db::migrate(&db).await?;
     if db::seed::ensure_reference_site(&db).await? {
         tracing::info!("created the reference site structure");

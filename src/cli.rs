@@ -189,6 +189,20 @@ pub enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// 备份整个网站（数据库和媒体）到一个文件，运行中也可以 (back up the whole site into one file, while it runs)
+    Backup {
+        #[command(flatten)]
+        args: crate::backup::cli::BackupArgs,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// 把备份恢复到空网站（--force 时覆盖当前网站）(restore a backup into an empty site, or over it with --force)
+    Restore {
+        #[command(flatten)]
+        args: crate::backup::cli::RestoreArgs,
+        #[command(flatten)]
+        place: Place,
+    },
     /// 管理后台用户 (manage back-office users)
     User {
         /// What to do.
@@ -253,6 +267,8 @@ impl Command {
             | Command::Reindex { place }
             | Command::Dict { place, .. }
             | Command::Audit { place, .. }
+            | Command::Backup { place, .. }
+            | Command::Restore { place, .. }
             | Command::Doctor { place, .. } => place.clone(),
             Command::Copy { place, .. } => Place {
                 data: place.data.clone(),
@@ -417,6 +433,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = import::Options {
                 url_prefix,
                 progress: !json && std::io::stderr().is_terminal(),
+                ..Default::default()
             };
             let reports = import::run(&db, &paths, &options).await?;
             // Make what was imported findable now, even with no server running.
@@ -502,6 +519,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 to_media.unwrap_or_else(|| crate::media_dir::for_url(&to, &config.data_dir));
             copy_command(&from, &to, &from_media, &to_media).await
         }
+        Command::Backup { args, .. } => crate::backup::cli::backup(&config, args).await,
+        Command::Restore { args, .. } => crate::backup::cli::restore(&config, args).await,
         Command::Demo { .. } => {
             let db = open_db(&config).await?;
             let n = demo::fill(&db).await?;
@@ -571,7 +590,13 @@ async fn copy_command(
     to_media: &std::path::Path,
 ) -> anyhow::Result<ExitCode> {
     use anyhow::Context;
-    let source = db::Db::connect(from).await.context("source")?;
+    let read_only = db::DbOptions {
+        read_only: true,
+        ..Default::default()
+    };
+    let source = db::Db::connect_with(from, &read_only)
+        .await
+        .context("source")?;
     let version = db::current_version(&source).await?;
     let known = db::known_version(source.backend());
     if version != known {

@@ -157,6 +157,12 @@ pub async fn run_due_jobs(state: &AppState, now: i64) -> anyhow::Result<Vec<&'st
             ran.push(job.name);
         }
     }
+    // The daily backup has a slot of its own (the configured time of day).
+    match crate::backup::schedule::run_if_due(state, now).await {
+        Ok(true) => ran.push(crate::backup::schedule::JOB),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = format!("{e:#}"), "scheduled backup failed"),
+    }
     Ok(ran)
 }
 
@@ -170,8 +176,17 @@ pub fn new_instance_id() -> String {
     format!("{host}-{}-{nanos:x}", std::process::id())
 }
 
-/// Starts the change watcher, the job loop and the hit-count flusher.
+/// Starts the change watcher, the job loop and the hit-count flusher, after
+/// sweeping the media folder of temporary files left by a killed process.
 pub fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
+    let media = crate::media::media_dir(&state.config.data_dir);
+    let sweep = tokio::task::spawn_blocking(move || {
+        let n = crate::media_dir::remove_stale_temporaries(&media);
+        if n > 0 {
+            tracing::info!(count = n, "removed temporary files of interrupted uploads");
+        }
+    });
+    drop(sweep);
     let watcher = {
         let state = state.clone();
         tokio::spawn(async move {

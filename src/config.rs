@@ -58,6 +58,15 @@ pub struct FileConfig {
     /// Count visits for the statistics (default on; off only to measure
     /// what counting costs).
     pub count_visits: Option<bool>,
+    /// Seconds a request waits for a database connection (default 3).
+    pub db_acquire_timeout_seconds: Option<u64>,
+    /// Time of day (Asia/Shanghai, `HH:MM`) of the daily backup; `"off"`
+    /// for none (default `03:30`).
+    pub backup_time: Option<String>,
+    /// How many scheduled backups to keep (default 7).
+    pub backup_keep: Option<u32>,
+    /// Folder of the backups (default `<data dir>/backups`).
+    pub backup_dir: Option<PathBuf>,
 }
 
 /// The resolved settings.
@@ -104,6 +113,14 @@ pub struct Config {
     pub smtp_password: Option<String>,
     /// Whether public page views are counted.
     pub count_visits: bool,
+    /// How long a request waits for a database connection.
+    pub db_acquire_timeout: std::time::Duration,
+    /// Minutes after midnight (Asia/Shanghai) of the daily backup, if any.
+    pub backup_minute: Option<u32>,
+    /// How many scheduled backups are kept.
+    pub backup_keep: u32,
+    /// Folder of the backups.
+    pub backup_dir: PathBuf,
     /// The configuration file read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -230,7 +247,21 @@ impl Config {
         let secure_cookies = file
             .secure_cookies
             .unwrap_or_else(|| base_url.starts_with("https://"));
+        let backup_minute = match file.backup_time.as_deref().map(str::trim) {
+            None => Some(3 * 60 + 30),
+            Some("off") | Some("") => None,
+            Some(t) => Some(parse_time_of_day(t).with_context(|| {
+                format!("backup_time {t:?} must be a time of day such as \"03:30\", or \"off\"")
+            })?),
+        };
+        let backup_dir = file.backup_dir.unwrap_or_else(|| data_dir.join("backups"));
         let config = Config {
+            backup_minute,
+            backup_keep: file.backup_keep.unwrap_or(7).clamp(1, 1000),
+            backup_dir,
+            db_acquire_timeout: std::time::Duration::from_secs(
+                file.db_acquire_timeout_seconds.unwrap_or(3).clamp(1, 60),
+            ),
             data_dir,
             listen,
             database_url,
@@ -261,6 +292,14 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// Minutes after midnight of an `HH:MM` time.
+fn parse_time_of_day(t: &str) -> anyhow::Result<u32> {
+    let (h, m) = t.split_once(':').context("no colon")?;
+    let (h, m): (u32, u32) = (h.parse()?, m.parse()?);
+    anyhow::ensure!(h < 24 && m < 60, "out of range");
+    Ok(h * 60 + m)
 }
 
 #[cfg(test)]

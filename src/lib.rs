@@ -8,6 +8,7 @@ pub mod app;
 pub mod assets;
 pub mod audit_cli;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod cluster;
 pub mod config;

@@ -28,8 +28,81 @@ pub fn for_url(url: &str, data_dir: &Path) -> PathBuf {
     }
 }
 
+/// Writes `bytes` to `target` so that a crash or a full disk never leaves
+/// half a file under its name: written to a temporary name beside it,
+/// flushed to the disk, renamed into place, and the folder flushed so the
+/// rename itself survives a power cut. On failure the temporary file is
+/// removed.
+pub fn write_durably(target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let folder = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let name = target
+        .file_name()
+        .context("a file name is needed")?
+        .to_string_lossy()
+        .into_owned();
+    let tmp = folder.join(format!(".{name}.{}.partial", std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, target)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::Error::new(e).context(format!("cannot write {}", target.display())));
+    }
+    sync_dir(folder);
+    Ok(())
+}
+
+/// Flushes a folder's entries (new names, renames) to the disk; best effort
+/// where the file system cannot.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Removes the temporary files of writes whose process is gone (killed
+/// part-way through [`write_durably`]); those of a live process (another
+/// instance on this machine) are left alone. Returns how many went.
+pub fn remove_stale_temporaries(root: &Path) -> usize {
+    let mut removed = 0;
+    for rel in files_under(root).unwrap_or_default() {
+        let name = rel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(stem) = name.strip_suffix(".partial") else {
+            continue;
+        };
+        let pid = stem.rsplit('.').next().and_then(|p| p.parse::<u32>().ok());
+        let alive = pid
+            .is_some_and(|p| p != std::process::id() && Path::new(&format!("/proc/{p}")).exists());
+        if !alive && std::fs::remove_file(root.join(&rel)).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Whether a file name is one of [`write_durably`]'s temporary names.
+pub fn is_temporary(name: &str) -> bool {
+    name.ends_with(".partial")
+}
+
 /// The regular files under `root`, as paths relative to it (none when
 /// `root` is not a folder).
+pub fn regular_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    files_under(root)
+}
+
 fn files_under(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     if !root.is_dir() {

@@ -41,6 +41,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin!(
     "admin/articles.html",
     "admin/trash.html",
     "admin/audit.html",
+    "admin/backups.html",
     "admin/mailbox.html",
     "admin/mailbox_letter.html",
     "admin/mailbox_report.html",

@@ -3,8 +3,10 @@
 //! and columns to copy are read from the source's own catalogue, ordered so
 //! that referenced tables come first, copied in one transaction with
 //! foreign-key checks deferred to the commit (self-references such as a
-//! channel's parent may point forwards), and verified afterwards: every
-//! table's row count and a checksum of its rows must match on both sides.
+//! channel's parent may point forwards), and verified before that commit:
+//! every table's row count and a checksum of its rows must match the
+//! source's. The source is read in one snapshot, so a site in use copies as
+//! it was at one moment; a copy that fails leaves the target empty.
 //!
 //! Logs that every instance writes for itself (the change log, job claims)
 //! and the migration bookkeeping are not copied; the target writes its own.
@@ -24,6 +26,7 @@ pub const NOT_COPIED: &[&str] = &[
     "search_queue",
     "search_index",
     "search_title_rank",
+    "backup_runs",
 ];
 
 /// How a column's values are read and written.
@@ -218,14 +221,19 @@ pub fn order_by_dependencies(tables: Vec<Table>) -> anyhow::Result<Vec<Table>> {
 
 /// One value read generically.
 #[derive(Debug, Clone, PartialEq)]
-enum Value {
+pub enum Value {
+    /// SQL NULL.
     Null,
+    /// An integer.
     Int(i64),
+    /// A float.
     Real(f64),
+    /// Text.
     Text(String),
 }
 
-fn read_row(row: &sqlx::any::AnyRow, columns: &[(String, Kind)]) -> anyhow::Result<Vec<Value>> {
+/// The values of a row read with [`select_all`].
+pub fn read_row(row: &sqlx::any::AnyRow, columns: &[(String, Kind)]) -> anyhow::Result<Vec<Value>> {
     let mut out = Vec::with_capacity(columns.len());
     for (i, (name, kind)) in columns.iter().enumerate() {
         let raw = row.try_get_raw(i)?;
@@ -242,7 +250,8 @@ fn read_row(row: &sqlx::any::AnyRow, columns: &[(String, Kind)]) -> anyhow::Resu
     Ok(out)
 }
 
-fn select_all(table: &Table) -> String {
+/// Every row of a table in a total order.
+pub fn select_all(table: &Table) -> String {
     let cols: Vec<String> = table
         .columns
         .iter()
@@ -269,36 +278,186 @@ fn fnv(hash: &mut u64, bytes: &[u8]) {
 /// Row count and checksum of a table, the same on any backend for the
 /// same rows.
 pub async fn checksum(db: &Db, table: &Table) -> anyhow::Result<(i64, u64)> {
+    let mut conn = db.pool().acquire().await?;
+    checksum_in(&mut conn, table).await
+}
+
+/// [`checksum`] read through one connection (inside its transaction).
+pub async fn checksum_in(
+    conn: &mut sqlx::AnyConnection,
+    table: &Table,
+) -> anyhow::Result<(i64, u64)> {
     let rows = sqlx::query(AssertSqlSafe(select_all(table)))
-        .fetch_all(db.pool())
+        .fetch_all(&mut *conn)
         .await?;
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    for row in &rows {
-        for value in read_row(row, &table.columns)? {
+    Ok((rows.len() as i64, hash_rows(&rows, table)?))
+}
+
+/// The checksum of rows read with [`select_all`].
+fn hash_rows(rows: &[sqlx::any::AnyRow], table: &Table) -> anyhow::Result<u64> {
+    let mut hash = RowHash::default();
+    for row in rows {
+        hash.add(&read_row(row, &table.columns)?);
+    }
+    Ok(hash.0)
+}
+
+/// A checksum of rows fed one at a time, in [`select_all`]'s order.
+#[derive(Debug, Clone, Copy)]
+pub struct RowHash(pub u64);
+
+impl Default for RowHash {
+    fn default() -> Self {
+        RowHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl RowHash {
+    /// Adds one row.
+    pub fn add(&mut self, values: &[Value]) {
+        let hash = &mut self.0;
+        for value in values {
             match value {
-                Value::Null => fnv(&mut hash, b"\x00N"),
+                Value::Null => fnv(hash, b"\x00N"),
                 Value::Int(v) => {
-                    fnv(&mut hash, b"\x01");
-                    fnv(&mut hash, &v.to_le_bytes());
+                    fnv(hash, b"\x01");
+                    fnv(hash, &v.to_le_bytes());
                 }
                 Value::Real(v) => {
-                    fnv(&mut hash, b"\x02");
-                    fnv(&mut hash, &v.to_bits().to_le_bytes());
+                    fnv(hash, b"\x02");
+                    fnv(hash, &v.to_bits().to_le_bytes());
                 }
                 Value::Text(v) => {
-                    fnv(&mut hash, b"\x03");
-                    fnv(&mut hash, &(v.len() as u64).to_le_bytes());
-                    fnv(&mut hash, v.as_bytes());
+                    fnv(hash, b"\x03");
+                    fnv(hash, &(v.len() as u64).to_le_bytes());
+                    fnv(hash, v.as_bytes());
                 }
             }
         }
-        fnv(&mut hash, b"\xff");
+        fnv(hash, b"\xff");
     }
-    Ok((rows.len() as i64, hash))
+}
+
+/// A read-only transaction that sees one snapshot of the whole database
+/// for all its statements, without blocking writers: on SQLite a deferred
+/// transaction (WAL keeps its snapshot from the first read on), on
+/// PostgreSQL `REPEATABLE READ`.
+pub async fn begin_snapshot(db: &Db) -> anyhow::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    let mut tx = match db.backend() {
+        Backend::Sqlite => db.pool().begin().await?,
+        Backend::Postgres => {
+            db.pool()
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await?
+        }
+    };
+    // The snapshot starts at the first read: take it now.
+    sqlx::query("SELECT COUNT(*) FROM fupin_migrations")
+        .fetch_one(&mut *tx)
+        .await
+        .context("cannot start a snapshot of the database")?;
+    Ok(tx)
 }
 
 /// Rows per INSERT statement.
 const CHUNK: usize = 200;
+
+/// Inserts rows (in the table's column order) through `conn`.
+pub async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    table: &Table,
+    rows: &[Vec<Value>],
+) -> anyhow::Result<()> {
+    let cols: Vec<String> = table
+        .columns
+        .iter()
+        .map(|(c, _)| format!("\"{c}\""))
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        let mut placeholders = Vec::with_capacity(chunk.len());
+        let mut n = 0;
+        for _ in chunk {
+            let one: Vec<String> = (0..cols.len())
+                .map(|_| {
+                    n += 1;
+                    format!("${n}")
+                })
+                .collect();
+            placeholders.push(format!("({})", one.join(", ")));
+        }
+        let sql = format!(
+            "INSERT INTO \"{}\" ({}) VALUES {}",
+            table.name,
+            cols.join(", "),
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for row in chunk {
+            if row.len() != table.columns.len() {
+                bail!(
+                    "a row of table {} has {} values for {} columns",
+                    table.name,
+                    row.len(),
+                    table.columns.len()
+                );
+            }
+            for (value, (_, kind)) in row.iter().zip(&table.columns) {
+                query = match (value, kind) {
+                    (Value::Null, Kind::Int) => query.bind(None::<i64>),
+                    (Value::Null, Kind::Real) => query.bind(None::<f64>),
+                    (Value::Null, Kind::Text) => query.bind(None::<String>),
+                    (Value::Int(v), Kind::Real) => query.bind(*v as f64),
+                    (Value::Int(v), _) => query.bind(*v),
+                    (Value::Real(v), _) => query.bind(*v),
+                    (Value::Text(v), _) => query.bind(v.clone()),
+                };
+            }
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .with_context(|| format!("cannot write table {}", table.name))?;
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, moves a table's identity past the ids its rows came with.
+pub async fn move_identity(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &Table,
+) -> anyhow::Result<()> {
+    if backend == Backend::Postgres
+        && table
+            .columns
+            .iter()
+            .any(|(c, k)| c == "id" && *k == Kind::Int)
+    {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('\"{0}\"', 'id'), COALESCE((SELECT MAX(id) FROM \"{0}\"), 0) + 1, false)",
+            table.name
+        );
+        conn.execute(AssertSqlSafe(sql)).await?;
+    }
+    Ok(())
+}
+
+/// Whether any content table holds a row.
+pub async fn has_content(db: &Db) -> anyhow::Result<Option<(String, i64)>> {
+    for t in tables(db).await? {
+        let n: i64 = sqlx::query(AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM \"{}\"",
+            t.name
+        )))
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?;
+        if n > 0 {
+            return Ok(Some((t.name, n)));
+        }
+    }
+    Ok(None)
+}
 
 /// Copies every content table of `from` into the empty, migrated `to`, then
 /// verifies the copy. Nothing is committed unless every table copied.
@@ -338,6 +497,10 @@ pub async fn copy_site(from: &Db, to: &Db) -> anyhow::Result<Vec<TableReport>> {
         }
     }
 
+    // Every table is read in one snapshot of the source, so a site in use
+    // copies as it was at one moment.
+    let mut snapshot = begin_snapshot(from).await?;
+    let mut source_sums = Vec::with_capacity(source_tables.len());
     let mut tx = to.begin_write().await?;
     match to.backend() {
         Backend::Postgres => {
@@ -349,84 +512,29 @@ pub async fn copy_site(from: &Db, to: &Db) -> anyhow::Result<Vec<TableReport>> {
     }
     for table in &source_tables {
         let rows = sqlx::query(AssertSqlSafe(select_all(table)))
-            .fetch_all(from.pool())
+            .fetch_all(&mut *snapshot)
             .await
             .with_context(|| format!("cannot read table {}", table.name))?;
-        let cols: Vec<String> = table
-            .columns
+        source_sums.push((rows.len() as i64, hash_rows(&rows, table)?));
+        let values = rows
             .iter()
-            .map(|(c, _)| format!("\"{c}\""))
-            .collect();
-        for chunk in rows.chunks(CHUNK) {
-            let mut placeholders = Vec::with_capacity(chunk.len());
-            let mut n = 0;
-            for _ in chunk {
-                let one: Vec<String> = (0..cols.len())
-                    .map(|_| {
-                        n += 1;
-                        format!("${n}")
-                    })
-                    .collect();
-                placeholders.push(format!("({})", one.join(", ")));
-            }
-            let sql = format!(
-                "INSERT INTO \"{}\" ({}) VALUES {}",
-                table.name,
-                cols.join(", "),
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for row in chunk {
-                for (value, (_, kind)) in read_row(row, &table.columns)?
-                    .into_iter()
-                    .zip(&table.columns)
-                {
-                    query = match (value, kind) {
-                        (Value::Null, Kind::Int) => query.bind(None::<i64>),
-                        (Value::Null, Kind::Real) => query.bind(None::<f64>),
-                        (Value::Null, Kind::Text) => query.bind(None::<String>),
-                        (Value::Int(v), _) => query.bind(v),
-                        (Value::Real(v), _) => query.bind(v),
-                        (Value::Text(v), _) => query.bind(v),
-                    };
-                }
-            }
-            query
-                .execute(&mut *tx)
-                .await
-                .with_context(|| format!("cannot write table {}", table.name))?;
-        }
-        if to.backend() == Backend::Postgres
-            && table
-                .columns
-                .iter()
-                .any(|(c, k)| c == "id" && *k == Kind::Int)
-        {
-            // Rows came with their ids: move the identity past them.
-            let sql = format!(
-                "SELECT setval(pg_get_serial_sequence('\"{0}\"', 'id'), COALESCE((SELECT MAX(id) FROM \"{0}\"), 0) + 1, false)",
-                table.name
-            );
-            tx.execute(AssertSqlSafe(sql)).await?;
-        }
+            .map(|r| read_row(r, &table.columns))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        insert_rows(&mut tx, table, &values).await?;
     }
-    tx.commit()
-        .await
-        .context("the copy could not be committed (a reference points nowhere?)")?;
-    // Fresh statistics, so the planner of the new database picks the right indexes.
-    to.pool()
-        .execute("ANALYZE")
-        .await
-        .context("cannot analyze the copied tables")?;
-
-    let mut reports = Vec::with_capacity(source_tables.len());
     for table in &source_tables {
-        let (rows, sum) = checksum(from, table).await?;
-        let (rows_to, sum_to) = checksum(to, table).await?;
+        move_identity(&mut tx, to.backend(), table).await?;
+    }
+    snapshot.rollback().await.ok();
+    // Verified before the commit: a copy that does not match its source's
+    // snapshot is rolled back and leaves the target empty.
+    let mut reports = Vec::with_capacity(source_tables.len());
+    for (table, (rows, sum)) in source_tables.iter().zip(source_sums) {
+        let (rows_to, sum_to) = checksum_in(&mut tx, table).await?;
         if rows != rows_to || sum != sum_to {
             bail!(
                 "verification failed for table {}: {rows} rows (checksum {sum:016x}) in the source, \
-                 {rows_to} rows (checksum {sum_to:016x}) in the target",
+                 {rows_to} rows (checksum {sum_to:016x}) in the target; nothing was kept in the target",
                 table.name
             );
         }
@@ -436,6 +544,14 @@ pub async fn copy_site(from: &Db, to: &Db) -> anyhow::Result<Vec<TableReport>> {
             checksum: sum,
         });
     }
+    tx.commit()
+        .await
+        .context("the copy could not be committed (a reference points nowhere?)")?;
+    // Fresh statistics, so the planner of the new database picks the right indexes.
+    to.pool()
+        .execute("ANALYZE")
+        .await
+        .context("cannot analyze the copied tables")?;
     Ok(reports)
 }
 

@@ -47,6 +47,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     50 "0050_audit_chain",
     51 "0051_captcha_clients",
     52 "0052_media_bin",
+    20 "0020_backup_runs",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -68,6 +69,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     50 "0050_audit_chain",
     51 "0051_captcha_clients",
     52 "0052_media_bin",
+    20 "0020_backup_runs",
 );
 
 /// What [`migrate`] did.
@@ -81,10 +83,18 @@ pub struct MigrationReport {
 
 /// Brings the schema up to date with this binary.
 pub async fn migrate(db: &Db) -> anyhow::Result<MigrationReport> {
+    migrate_upto(db, i64::MAX).await
+}
+
+/// Applies the migrations up to version `upto` only (a restore builds the
+/// schema its backup was taken at, loads the rows, then migrates on).
+pub async fn migrate_upto(db: &Db, upto: i64) -> anyhow::Result<MigrationReport> {
     let list = match db.backend() {
         Backend::Sqlite => SQLITE,
         Backend::Postgres => POSTGRES,
     };
+    let cut = list.iter().take_while(|m| m.version <= upto).count();
+    let list = &list[..cut];
     let mut conn = db
         .pool()
         .acquire()
@@ -101,7 +111,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<MigrationReport> {
     .context("cannot create the migrations table")?;
 
     let mut report = MigrationReport::default();
-    let known = list.last().map_or(0, |m| m.version);
+    let known = known_version(db.backend());
     for migration in list {
         let mut tx = conn.begin().await?;
         if db.backend() == Backend::Postgres {

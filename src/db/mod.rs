@@ -12,6 +12,7 @@ pub mod articles;
 pub mod audit;
 pub mod audit_chain;
 pub mod audit_export;
+pub mod backups;
 pub mod captchas;
 pub mod changes;
 pub mod channels;
@@ -39,9 +40,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
+use sqlx::{AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor};
 
-pub use migrate::{MigrationReport, current_version, known_version, migrate};
+pub use migrate::{MigrationReport, current_version, known_version, migrate, migrate_upto};
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,10 +74,37 @@ impl Backend {
     }
 }
 
+/// How long a request waits for a database connection by default.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How a [`Db`] is opened.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// How long to wait for a connection before giving up (the request then
+    /// answers 503 rather than hanging).
+    pub acquire_timeout: Duration,
+    /// Open a SQLite file read-only, never creating it (a copy's or a
+    /// backup's source).
+    pub read_only: bool,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+            read_only: false,
+        }
+    }
+}
+
 /// A handle on the database, cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    /// The one connection that writes to a SQLite file: write transactions
+    /// queue for it in the process instead of polling SQLite's lock (on
+    /// PostgreSQL the same pool as `pool`).
+    writer: AnyPool,
     backend: Backend,
     /// Synchronous reads of a SQLite file, for the public pages.
     reader: Option<std::sync::Arc<reader::Reader>>,
@@ -88,23 +116,37 @@ pub fn sqlite_url_for(data_dir: &Path) -> String {
 }
 
 impl Db {
-    /// Connects to the database at `url`. For SQLite the file is created if
-    /// missing and every connection gets WAL, `synchronous=FULL`, foreign keys
-    /// and a busy timeout; reads go through a memory map of the file's first
-    /// 128 MiB (shared by every connection, no system call per page; mapped
-    /// pages count in the process's resident size, hence the bound) and an
-    /// 8 MB page cache.
+    /// Connects to the database at `url` with the default options.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        Db::connect_with(url, &DbOptions::default()).await
+    }
+
+    /// Connects to the database at `url`. For SQLite the file is created if
+    /// missing (unless read-only) and every connection gets WAL,
+    /// `synchronous=FULL`, foreign keys and a busy timeout; reads go through
+    /// a memory map of the file's first 128 MiB (shared by every connection,
+    /// no system call per page; mapped pages count in the process's
+    /// resident size, hence the bound) and an 8 MB page cache. Write
+    /// transactions go through one connection of their own (see
+    /// [`Db::begin_write`]). A file that is not a database, or that cannot
+    /// be written, is named as such.
+    pub async fn connect_with(url: &str, opts: &DbOptions) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         // A SQLite file is created when missing, unless the URL says otherwise.
         let url_owned;
-        let url = if backend == Backend::Sqlite && !url.contains("mode=") {
-            url_owned = format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' });
+        let url = if backend == Backend::Sqlite && (opts.read_only || !url.contains("mode=")) {
+            url_owned = with_mode(url, if opts.read_only { "ro" } else { "rwc" });
             url_owned.as_str()
         } else {
             url
         };
+        let in_memory = url.contains("mode=memory") || url.contains(":memory:");
+        if backend == Backend::Sqlite
+            && let Some(path) = crate::media_dir::sqlite_file(url).filter(|_| !in_memory)
+        {
+            check_sqlite_file(&path, opts.read_only || url.contains("mode=ro"))?;
+        }
         let options = AnyConnectOptions::from_str(url)
             .with_context(|| format!("invalid database URL {}", redact(url)))?;
         // One direct connection first: its error says what is wrong (refused,
@@ -115,37 +157,57 @@ impl Db {
             .and_then(|r| r.map_err(anyhow::Error::from))
             .with_context(|| format!("cannot connect to the database {}", redact(url)))?;
         let _ = probe.close().await;
-        let pool_options = match backend {
-            Backend::Sqlite => {
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    // A file cannot drop a connection: no round trip to the
-                    // connection's thread to test it before each use.
-                    .test_before_acquire(false)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-                             PRAGMA mmap_size = 134217728; PRAGMA cache_size = -8192;",
-                            )
-                            .await?;
-                            Ok(())
-                        })
+        let read_only = opts.read_only;
+        let sqlite_options = move |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                // A file cannot drop a connection: no round trip to the
+                // connection's thread to test it before each use.
+                .test_before_acquire(false)
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        let wal = if read_only {
+                            ""
+                        } else {
+                            "PRAGMA journal_mode = WAL; "
+                        };
+                        conn.execute(AssertSqlSafe(format!(
+                            "{wal}PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                             PRAGMA mmap_size = 134217728; PRAGMA cache_size = -8192;"
+                        )))
+                        .await?;
+                        Ok(())
                     })
-            }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+                })
+                .after_release(|conn, _meta| Box::pin(async move { clean_on_release(conn).await }))
+        };
+        let pool_options = match backend {
+            Backend::Sqlite => sqlite_options(8),
+            Backend::Postgres => AnyPoolOptions::new()
+                .max_connections(16)
+                .after_release(|conn, _meta| Box::pin(async move { clean_on_release(conn).await })),
         };
         let pool = pool_options
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open the database {}", redact(url)))?;
+        let writer = match backend {
+            // Writers wait their turn for this connection longer than
+            // readers wait for theirs: a queue of saves is still short.
+            // (A database in memory exists only in its own pool.)
+            Backend::Sqlite if !read_only && !in_memory => sqlite_options(1)
+                .acquire_timeout(opts.acquire_timeout * 3)
+                .connect_lazy_with(options),
+            _ => pool.clone(),
+        };
         let reader = crate::media_dir::sqlite_file(url)
             .filter(|_| !url.contains("mode=memory"))
             .map(|path| std::sync::Arc::new(reader::Reader::new(&path)));
         Ok(Db {
             pool,
+            writer,
             backend,
             reader,
         })
@@ -178,11 +240,23 @@ impl Db {
     /// lock at once (`BEGIN IMMEDIATE`): a transaction that reads first and
     /// writes later would otherwise fail with "database is locked", without
     /// waiting, whenever another process wrote in between.
+    ///
+    /// On SQLite every such transaction of the process goes through one
+    /// connection, so writers queue in the process (in order, for at most
+    /// three times the acquire timeout) rather than in SQLite's busy
+    /// handler, and never see "database is locked"; readers are never
+    /// held up by them (WAL).
     pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// The pool single writes (outside a transaction) should use: the
+    /// writer's queue on SQLite.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     /// Closes every connection (used at shutdown so SQLite checkpoints).
@@ -190,8 +264,91 @@ impl Db {
         if let Some(reader) = &self.reader {
             reader.close();
         }
+        self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+/// A SQLite URL with its `mode=` parameter set to `mode`.
+fn with_mode(url: &str, mode: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("mode="))
+        .collect();
+    let m = format!("mode={mode}");
+    params.push(&m);
+    format!("{base}?{}", params.join("&"))
+}
+
+/// Whether a connection may go back to the pool: a transaction left open
+/// (its commit and then its rollback failed, e.g. on a full disk) is
+/// rolled back here, and a connection still inside one is closed, so the
+/// next request gets a clean connection.
+async fn clean_on_release(conn: &mut sqlx::AnyConnection) -> sqlx::Result<bool> {
+    // Runs after any rollback queued by a dropped transaction.
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("a connection was left inside a failed transaction; closing it");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Names a SQLite file that cannot serve as the database: not a database
+/// at all, or (for a database that must be written) not writable.
+fn check_sqlite_file(path: &Path, read_only: bool) -> anyhow::Result<()> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if read_only {
+                bail!("the database file {} does not exist", path.display());
+            }
+            return Ok(());
+        }
+        Err(e) => bail!("cannot read the database file {}: {e}", path.display()),
+    };
+    if !meta.is_file() {
+        bail!(
+            "{} is not a file, so it cannot be the database",
+            path.display()
+        );
+    }
+    let mut head = [0u8; 16];
+    let mut file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read the database file {}", path.display()))?;
+    let n = file.read(&mut head).unwrap_or(0);
+    if meta.len() > 0 && (n < 16 || &head != b"SQLite format 3\0") {
+        bail!(
+            "{} is not a SQLite database (its first bytes are not a SQLite header); \
+             move it away or point --data at the right folder",
+            path.display()
+        );
+    }
+    if !read_only {
+        let writable = std::fs::OpenOptions::new().append(true).open(path);
+        if let Err(e) = writable {
+            bail!(
+                "the database file {} is read-only ({e}); fupin needs to write it",
+                path.display()
+            );
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // The WAL and its index are created beside the file.
+            let probe = dir.join(format!(".fupin-write-test-{}", std::process::id()));
+            match std::fs::File::create(&probe) {
+                Ok(_) => {
+                    let _ = std::fs::remove_file(&probe);
+                }
+                Err(e) => bail!(
+                    "the folder {} of the database is read-only ({e}); fupin needs to write there",
+                    dir.display()
+                ),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Hides the password of a database URL for messages and logs.

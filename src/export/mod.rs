@@ -299,14 +299,22 @@ fn link_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes a file without touching the inode another version may share.
+/// Writes a file without touching the inode another version may share,
+/// flushed to the disk before it returns (the stamp, written last, then
+/// vouches for files that are all on the disk).
 fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let _ = std::fs::remove_file(&path);
-    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    (|| {
+        let mut f = std::fs::File::create(&path)?;
+        f.write_all(bytes)?;
+        f.sync_data()
+    })()
+    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Renders the site into `options.out`.
@@ -443,7 +451,9 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         lists,
         order,
     };
-    write_file(&version, STAMP, &serde_json::to_vec(&stamp)?)?;
+    // Last, once every file is on the disk: a version without its stamp
+    // (an export killed or failed half-way) is never published or reused.
+    crate::media_dir::write_durably(&version.join(STAMP), &serde_json::to_vec(&stamp)?)?;
 
     // Publish: a new link renamed over the old one is atomic.
     let link_tmp = out.with_file_name(format!(
@@ -456,6 +466,9 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
     let _ = std::fs::remove_file(&link_tmp);
     std::os::unix::fs::symlink(&version, &link_tmp).context("cannot create the publishing link")?;
     std::fs::rename(&link_tmp, out).with_context(|| format!("cannot publish {}", out.display()))?;
+    if let Some(parent) = out.parent() {
+        crate::media_dir::sync_dir(parent);
+    }
     // Keep the previous version (someone may still be reading it); drop older.
     if let Ok(entries) = std::fs::read_dir(&versions) {
         for e in entries.flatten() {

@@ -6,7 +6,12 @@
 //! breadcrumb, runs every body through the one sanitizer, and stores the
 //! articles in transactions of a few hundred, keyed so that importing a page
 //! again updates it in place. A file that fails is reported and skipped; it
-//! changes nothing that was stored.
+//! changes nothing that was stored, and the others of its batch are still
+//! committed (each file is stored under a savepoint of its own). Only
+//! regular files are read (FIFOs, devices and sockets are skipped with a
+//! message), each real file once however many symbolic links lead to it
+//! (a link loop ends where it starts again), and a file over the size limit
+//! is refused without being read.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +31,10 @@ use crate::web::site::misc::legacy_key;
 /// Files parsed and written per transaction.
 const BATCH: usize = 250;
 
+/// The largest file read as a page by default (saved pages are well under
+/// 1 MB; anything much larger is not one).
+pub const DEFAULT_MAX_BYTES: u64 = 20 * 1024 * 1024;
+
 /// How to import.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -33,6 +42,8 @@ pub struct Options {
     pub url_prefix: Option<String>,
     /// Show a progress bar.
     pub progress: bool,
+    /// The largest file to read ([`DEFAULT_MAX_BYTES`] when none).
+    pub max_bytes: Option<u64>,
 }
 
 /// The outcome for one file.
@@ -47,6 +58,8 @@ pub enum FileStatus {
     Unchanged,
     /// Not imported; see `error`.
     Failed,
+    /// Not a file to import (a FIFO, device or socket); see `error`.
+    Skipped,
 }
 
 /// The report entry of one file.
@@ -77,6 +90,13 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    fn skipped(path: &Path, why: String) -> FileReport {
+        FileReport {
+            status: FileStatus::Skipped,
+            ..FileReport::failed(path, why)
+        }
+    }
+
     fn failed(path: &Path, error: String) -> FileReport {
         FileReport {
             path: path.display().to_string(),
@@ -97,13 +117,29 @@ struct Input {
     root: PathBuf,
 }
 
-/// Lists the files under the given paths, sorted within each directory.
+/// Lists the regular files under the given paths, sorted within each
+/// directory, each real file (and directory) once: symbolic links are
+/// followed, but a file or folder already seen by another way is not
+/// listed again, which also ends link loops.
 fn collect(paths: &[PathBuf], out: &mut Vec<Input>, errors: &mut Vec<FileReport>) {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let mut seen = std::collections::HashSet::new();
     for root in paths {
         let mut stack = vec![root.clone()];
         while let Some(path) = stack.pop() {
-            match std::fs::metadata(&path) {
-                Ok(meta) if meta.is_dir() => match std::fs::read_dir(&path) {
+            let meta = match std::fs::metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    errors.push(FileReport::failed(&path, format!("cannot read: {e}")));
+                    continue;
+                }
+            };
+            if !seen.insert((meta.dev(), meta.ino())) {
+                continue;
+            }
+            let kind = meta.file_type();
+            if kind.is_dir() {
+                match std::fs::read_dir(&path) {
                     Ok(entries) => {
                         let mut children: Vec<PathBuf> =
                             entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -115,15 +151,54 @@ fn collect(paths: &[PathBuf], out: &mut Vec<Input>, errors: &mut Vec<FileReport>
                         &path,
                         format!("cannot read directory: {e}"),
                     )),
-                },
-                Ok(_) => out.push(Input {
+                }
+            } else if kind.is_file() {
+                out.push(Input {
                     path,
                     root: root.clone(),
-                }),
-                Err(e) => errors.push(FileReport::failed(&path, format!("cannot read: {e}"))),
+                });
+            } else {
+                let what = if kind.is_fifo() {
+                    "a FIFO (named pipe)"
+                } else if kind.is_socket() {
+                    "a socket"
+                } else if kind.is_block_device() || kind.is_char_device() {
+                    "a device"
+                } else {
+                    "not a regular file"
+                };
+                errors.push(FileReport::skipped(
+                    &path,
+                    format!("skipped: {what}, not a saved page"),
+                ));
             }
         }
     }
+}
+
+/// Reads a file of at most `max` bytes; a larger one is refused unread.
+fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let too_big = |n: u64| {
+        format!(
+            "too large: {:.1} MB, over the {} MB limit for one page; not read",
+            n as f64 / 1048576.0,
+            max / 1048576
+        )
+    };
+    if len > max {
+        return Err(too_big(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// The old address of a file: its canonical link, or the URL prefix joined
@@ -196,8 +271,7 @@ pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Resul
         for input in chunk {
             let index = reports.len();
             reports.push(FileReport::failed(&input.path, String::new()));
-            let outcome = std::fs::read(&input.path)
-                .map_err(|e| format!("cannot read: {e}"))
+            let outcome = read_limited(&input.path, options.max_bytes.unwrap_or(DEFAULT_MAX_BYTES))
                 .and_then(|bytes| legacy_page::parse(&bytes).map_err(|e| e.to_string()));
             match outcome {
                 Ok(page) if page.channel_path.is_empty() => {
@@ -269,16 +343,36 @@ pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Resul
                 original_url: p.original.clone(),
                 legacy_path: p.original.as_deref().and_then(legacy_path),
             };
-            let done = editorial::apply_in(
-                &mut tx,
+            // A savepoint per file: one that cannot be stored is rolled
+            // back alone and the rest of the batch still commits.
+            let mut one = sqlx::Connection::begin(&mut *tx)
+                .await
+                .context("cannot start a savepoint")?;
+            let stored = editorial::apply_in(
+                &mut one,
                 db.backend(),
                 &who,
                 Action::Import(Box::new(import)),
             )
             .await
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("cannot store {}", reports[p.index].path))?;
-            let (id, outcome) = (done.id, done.imported.unwrap_or(ImportOutcome::Unchanged));
+            .map_err(anyhow::Error::from);
+            let (id, outcome) = match stored {
+                Ok(done) => {
+                    one.commit().await.context("cannot release a savepoint")?;
+                    (done.id, done.imported.unwrap_or(ImportOutcome::Unchanged))
+                }
+                Err(e) => {
+                    one.rollback()
+                        .await
+                        .context("cannot roll back a savepoint")?;
+                    if crate::error::classify(&e).is_some() {
+                        // The database itself failed (full, unreachable): stop.
+                        return Err(e.context(format!("cannot store {}", reports[p.index].path)));
+                    }
+                    reports[p.index].error = Some(format!("cannot store: {e:#}"));
+                    continue;
+                }
+            };
             let r = &mut reports[p.index];
             r.status = match outcome {
                 ImportOutcome::Imported => FileStatus::Imported,
@@ -307,21 +401,22 @@ pub async fn run(db: &Db, paths: &[PathBuf], options: &Options) -> anyhow::Resul
 
 /// Prints one line per failure and a summary (the output without `--json`).
 pub fn print_summary(reports: &[FileReport]) {
-    let mut counts = [0usize; 4];
+    let mut counts = [0usize; 5];
     for r in reports {
         counts[r.status as usize] += 1;
-        if let (FileStatus::Failed, Some(e)) = (r.status, &r.error) {
+        if let (FileStatus::Failed | FileStatus::Skipped, Some(e)) = (r.status, &r.error) {
             eprintln!("{}: {e}", r.path);
         }
     }
     let n = |i: usize| crate::human::count(counts[i] as u64);
     println!(
-        "共 {} 个文件：新导入 {}，更新 {}，未变 {}，失败 {}",
+        "共 {} 个文件：新导入 {}，更新 {}，未变 {}，失败 {}，跳过 {}",
         crate::human::count(reports.len() as u64),
         n(0),
         n(1),
         n(2),
-        n(3)
+        n(3),
+        n(4)
     );
 }
 

@@ -211,7 +211,10 @@ pub async fn store(
     write_new(&root, &stored_path, &file).await?;
     let thumb_path = match &thumb {
         Some(thumb) => {
-            write_new(&root, &thumb_path, thumb).await?;
+            if let Err(e) = write_new(&root, &thumb_path, thumb).await {
+                remove_files(&root, &stored_path, None).await;
+                return Err(e.into());
+            }
             Some(thumb_path)
         }
         None => None,
@@ -235,22 +238,15 @@ pub async fn store(
     }
 }
 
-/// Writes a new file through a temporary name, so a reader never sees half
-/// of it.
+/// Writes a new file durably (temporary name, fsync, rename, folder
+/// fsync; see [`crate::media_dir::write_durably`]), so neither a reader nor
+/// a crash ever sees half of it and a failed write leaves nothing behind.
 async fn write_new(root: &Path, relative: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let target = root.join(relative);
-    let folder = target.parent().context("stored path without a folder")?;
-    tokio::fs::create_dir_all(folder)
+    let bytes = bytes.to_vec();
+    tokio::task::spawn_blocking(move || crate::media_dir::write_durably(&target, &bytes))
         .await
-        .with_context(|| format!("cannot create {}", folder.display()))?;
-    let tmp = target.with_extension("partial");
-    tokio::fs::write(&tmp, bytes)
-        .await
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    tokio::fs::rename(&tmp, &target)
-        .await
-        .with_context(|| format!("cannot move {} into place", target.display()))?;
-    Ok(())
+        .context("the writing task stopped")?
 }
 
 async fn remove_files(root: &Path, stored: &str, thumb: Option<&str>) {

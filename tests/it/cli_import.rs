@@ -357,3 +357,71 @@ async fn captured_seed_page_imports_with_every_fact() {
         app.finish().await;
     }
 }
+
+/// Issue 15: a FIFO is skipped (never opened, so nothing hangs), symbolic
+/// links (a loop, a second name for a page) read each real file once, an
+/// oversized file is refused unread and named, and the good page is
+/// imported beside them all.
+#[tokio::test]
+async fn fifos_link_loops_and_huge_files_neither_hang_nor_duplicate() {
+    let target = Target::new("sqlite").await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(pages.join("sub")).unwrap();
+    std::fs::write(
+        pages.join("a.txt"),
+        capture("只读一次的文章", "2012-3-4", "本站", &["正文一段。"]),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&pages, pages.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink(pages.join("a.txt"), pages.join("sub/same.txt")).unwrap();
+    let fifo = pages.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo");
+    // Sparse: 25 MB on paper, nothing on disk.
+    std::fs::File::create(pages.join("huge.txt"))
+        .unwrap()
+        .set_len(25 * 1024 * 1024)
+        .unwrap();
+    let mut child = fupin(&data, &target)
+        .args(["import", "--json"])
+        .arg(&pages)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed().as_secs() > 60 {
+            let _ = child.kill();
+            panic!("the import hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a refused file fails the run");
+    let report = report(&out);
+    assert_eq!(entry(&report, "a.txt")["status"], "imported");
+    assert_eq!(
+        report.iter().filter(|e| e["status"] == "imported").count(),
+        1,
+        "each real file once: {report:?}"
+    );
+    let pipe = entry(&report, "pipe");
+    assert_eq!(pipe["status"], "skipped");
+    assert!(pipe["error"].as_str().unwrap().contains("FIFO"), "{pipe}");
+    let huge = entry(&report, "huge.txt");
+    assert_eq!(huge["status"], "failed");
+    assert!(huge["error"].as_str().unwrap().contains("20 MB"), "{huge}");
+    let app = TestApp::on_target(dir, target).await;
+    let n: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM articles WHERE title = '只读一次的文章'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap(),
+        "n",
+    )
+    .unwrap();
+    assert_eq!(n, 1);
+    app.finish().await;
+}

@@ -331,3 +331,117 @@ async fn exports_to_one_output_take_turns() {
     assert!(out.join("index.html").is_file());
     app.finish().await;
 }
+
+/// Every file of an exported site with its contents.
+fn site_files(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                if rel != ".fupin-export.json" {
+                    out.insert(rel, std::fs::read(&p).unwrap());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Issue 15: exports killed at random moments, full or incremental, never
+/// affect the next one: it publishes the same complete site as a fresh
+/// full export, and what is published meanwhile is always complete.
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_exports_never_affect_the_next_one() {
+    let app = TestApp::new("sqlite").await;
+    fupin::demo::fill(&app.state.db).await.unwrap();
+    let data = app.data_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let cli = |incremental: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_fupin"));
+        c.env_remove("FUPIN_DATABASE_URL")
+            .env("FUPIN_DATA", &data)
+            .env("FUPIN_LOG", "error")
+            .args(["export", "--out"])
+            .arg(&out)
+            .stdout(std::process::Stdio::null());
+        if incremental {
+            c.arg("--incremental");
+        }
+        c
+    };
+    assert!(cli(false).status().unwrap().success());
+    let complete = site_files(&out).len();
+    let channel = fupin::db::channels::list(&app.state.db).await.unwrap()[1].id;
+    let mut seed = std::process::id() as u64 ^ fupin::db::now() as u64;
+    for cycle in 0..4 {
+        // A change, then an export killed part-way through.
+        articles::insert_published(
+            &app.state.db,
+            &articles::ArticleInput {
+                channel_id: channel,
+                title: format!("导出中断测试 {cycle}"),
+                body_html: "<p>正文</p>".into(),
+                published_at: fupin::db::now(),
+                ..articles::ArticleInput::default()
+            },
+        )
+        .await
+        .unwrap();
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = Duration::from_millis(20 + (seed >> 33) % 400);
+        let mut child = cli(cycle % 2 == 0).spawn().unwrap();
+        let started = Instant::now();
+        while started.elapsed() < delay && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever was published is a whole site.
+        assert!(
+            site_files(&out).len() >= complete,
+            "cycle {cycle}: a partial site is published"
+        );
+        assert!(cli(true).status().unwrap().success(), "cycle {cycle}");
+    }
+    let fresh = dir.path().join("fresh");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_fupin"))
+        .env_remove("FUPIN_DATABASE_URL")
+        .env("FUPIN_DATA", &data)
+        .env("FUPIN_LOG", "error")
+        .args(["export", "--out"])
+        .arg(&fresh)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (got, want) = (site_files(&out), site_files(&fresh));
+    let missing: Vec<_> = want
+        .keys()
+        .filter(|k| !got.contains_key(*k))
+        .take(5)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "missing after killed exports: {missing:?}"
+    );
+    let differ: Vec<_> = want
+        .iter()
+        .filter(|(k, v)| got.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .take(5)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "different after killed exports: {differ:?}"
+    );
+    assert_eq!(got.len(), want.len());
+    app.finish().await;
+}

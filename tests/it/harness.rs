@@ -307,6 +307,14 @@ impl Target {
         }
     }
 
+    /// A database that exists already at `url` (dropped by its owner).
+    pub fn at(url: &str) -> Target {
+        Target {
+            url: Some(url.to_string()),
+            pg_drop: None,
+        }
+    }
+
     /// Drops the PostgreSQL database, if any.
     pub async fn drop_database(self) {
         if let Some((admin, name)) = &self.pg_drop {

@@ -200,7 +200,10 @@ pub async fn find(db: &Db, q: &MatchQuery<'_>, cap: i64) -> anyhow::Result<(i64,
     }
     let expr = match_expr(db.backend(), q.terms, q.channel_ids);
     let mut tx = match db.backend() {
-        Backend::Sqlite => db.begin_write().await?,
+        // A plain (deferred) transaction: its first read takes a WAL
+        // snapshot that the later ones share, and it never takes the write
+        // lock, so searches neither wait for writers nor hold them up.
+        Backend::Sqlite => db.pool().begin().await?,
         // The planner prices `terms @@ q` on the heap, which holds only
         // TOAST pointers, so it prefers scanning (and detoasting) every
         // tsvector to the GIN index: 140 ms instead of a few at 10k rows.

@@ -43,6 +43,7 @@ struct DashboardPage {
     activity: Vec<EntryView>,
     activity_is_all: bool,
     letters: Option<super::mailbox::DashboardLetters>,
+    backup_failed: Option<String>,
 }
 
 async fn block(state: &AppState, tree: &ChannelTree, f: ListFilter) -> AppResult<Block> {
@@ -154,6 +155,11 @@ async fn show_dashboard(
             activity: entries.iter().map(EntryView::new).collect(),
             activity_is_all,
             letters,
+            backup_failed: if user.role == Role::Admin {
+                super::backups::failed_notice(&state).await?
+            } else {
+                None
+            },
         },
     )
     .await

@@ -17,6 +17,7 @@ pub mod account;
 pub mod announcements;
 pub mod articles;
 pub mod audit;
+pub mod backups;
 pub mod channels;
 pub mod dashboard;
 pub mod editor;
@@ -156,6 +157,7 @@ fn all() -> AdminRoutes {
         .merge(search_words::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(backups::router())
         .merge(mailbox::router())
         .merge(mailbox_actions::router())
         .merge(mailbox_report::router())

@@ -52,6 +52,7 @@ pub const NAV: &[(&str, &str, &str, Perm)] = &[
         Perm::SiteContent,
     ),
     ("settings", "站点设置", "/admin/settings", Perm::Admin),
+    ("backups", "数据备份", "/admin/backups", Perm::Admin),
     (
         "search_words",
         "搜索词典",
