@@ -152,13 +152,13 @@ fn the_password_is_asked_twice_without_echo_on_a_terminal() {
     )
     .unwrap();
     pty.expect("新密码");
-    pty.type_line("long enough pass");
+    pty.type_line("Long enough pass");
     pty.expect("再输入一次");
-    pty.type_line("long enough pass");
+    pty.type_line("Long enough pass");
     let (ok, shown) = pty.finish();
     assert!(ok, "{shown}");
     assert!(shown.contains("已创建用户 zhang"), "{shown}");
-    assert!(!shown.contains("long enough pass"), "echoed: {shown}");
+    assert!(!shown.contains("Long enough pass"), "echoed: {shown}");
 
     // passwd asks the same way; a short one is refused before the second ask.
     let mut pty = Pty::spawn(&data, &["user", "passwd", "zhang"]).unwrap();
@@ -180,7 +180,7 @@ fn the_password_is_asked_twice_without_echo_on_a_terminal() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"another long pass\n")
+        .write_all(b"Another long pass\n")
         .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
