@@ -176,17 +176,8 @@ pub fn new_instance_id() -> String {
     format!("{host}-{}-{nanos:x}", std::process::id())
 }
 
-/// Starts the change watcher, the job loop and the hit-count flusher, after
-/// sweeping the media folder of temporary files left by a killed process.
+/// Starts the change watcher, the job loop and the hit-count flusher.
 pub fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
-    let media = crate::media::media_dir(&state.config.data_dir);
-    let sweep = tokio::task::spawn_blocking(move || {
-        let n = crate::media_dir::remove_stale_temporaries(&media);
-        if n > 0 {
-            tracing::info!(count = n, "removed temporary files of interrupted uploads");
-        }
-    });
-    drop(sweep);
     let watcher = {
         let state = state.clone();
         tokio::spawn(async move {

@@ -25,6 +25,16 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
 /// Serves on a bound listener until a shutdown signal arrives.
 pub async fn serve_on(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
+    // Temporary files of uploads a killed process left behind go first.
+    let swept = crate::media_dir::remove_stale_temporaries(&crate::media::media_dir(
+        &state.config.data_dir,
+    ));
+    if swept > 0 {
+        tracing::info!(
+            count = swept,
+            "removed temporary files of interrupted uploads"
+        );
+    }
     // Tests and scripts wait for this line to know the server is ready.
     println!("fupin listening on http://{addr}");
     tracing::info!(%addr, "listening");
