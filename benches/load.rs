@@ -189,7 +189,7 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..a.articles {
         let id = fupin::db::articles::insert_published(
             &db,
-            &fupin::db::articles::ArticleInput {
+            &fupin::db::articles::ArticleFields {
                 channel_id: channels[i % channels.len()],
                 title: format!("韶关驻村工作组第{i}次帮扶简报"),
                 body_html: format!(

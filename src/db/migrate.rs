@@ -43,11 +43,11 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     13 "0013_pending_versions",
     14 "0014_editor_recovery",
     15 "0015_review_dates",
-    40 "0040_letter_reply_notice",
-    50 "0050_audit_chain",
-    51 "0051_captcha_clients",
-    52 "0052_media_bin",
-    20 "0020_backup_runs",
+    16 "0016_backup_runs",
+    17 "0017_letter_reply_notice",
+    18 "0018_audit_chain",
+    19 "0019_captcha_clients",
+    20 "0020_media_bin",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_initial",
@@ -65,11 +65,11 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     13 "0013_pending_versions",
     14 "0014_editor_recovery",
     15 "0015_review_dates",
-    40 "0040_letter_reply_notice",
-    50 "0050_audit_chain",
-    51 "0051_captcha_clients",
-    52 "0052_media_bin",
-    20 "0020_backup_runs",
+    16 "0016_backup_runs",
+    17 "0017_letter_reply_notice",
+    18 "0018_audit_chain",
+    19 "0019_captcha_clients",
+    20 "0020_media_bin",
 );
 
 /// What [`migrate`] did.

@@ -101,25 +101,15 @@ async fn a_backup_under_load_restores_into_a_fresh_site_serving_identical_pages(
             .unwrap()
             .id;
         tokio::spawn(async move {
-            let actor = fupin::db::audit::Actor {
-                id: None,
-                name: "test".into(),
-                ip: String::new(),
-            };
             for i in 0..150 {
-                let input = fupin::db::editorial::EditInput {
+                let input = fupin::db::articles::ArticleFields {
                     channel_id: channel,
                     title: format!("备份期间写入的文章 {i}"),
                     body_html: format!("<p>第 {i} 篇</p>"),
                     published_at: db::now(),
                     ..Default::default()
                 };
-                fupin::db::editorial::create(
-                    &db,
-                    &input,
-                    fupin::db::articles::Status::Published,
-                    &actor,
-                )
+                fupin::db::articles::insert_published(&db, &input)
                 .await
                 .unwrap();
             }

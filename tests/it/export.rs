@@ -383,12 +383,12 @@ async fn killed_exports_never_affect_the_next_one() {
         // A change, then an export killed part-way through.
         articles::insert_published(
             &app.state.db,
-            &articles::ArticleInput {
+            &articles::ArticleFields {
                 channel_id: channel,
                 title: format!("导出中断测试 {cycle}"),
                 body_html: "<p>正文</p>".into(),
                 published_at: fupin::db::now(),
-                ..articles::ArticleInput::default()
+                ..articles::ArticleFields::default()
             },
         )
         .await
