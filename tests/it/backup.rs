@@ -110,8 +110,8 @@ async fn a_backup_under_load_restores_into_a_fresh_site_serving_identical_pages(
                     ..Default::default()
                 };
                 fupin::db::articles::insert_published(&db, &input)
-                .await
-                .unwrap();
+                    .await
+                    .unwrap();
             }
         })
     };
