@@ -164,12 +164,17 @@ pub async fn migrate_upto(db: &Db, upto: i64) -> anyhow::Result<MigrationReport>
     report.current = newest;
     drop(conn);
     // Entries written before the log was chained (or by an older release
-    // during a rolling upgrade) join the chain now.
-    super::audit_chain::seal(db)
-        .await
-        .context("cannot seal the 操作日志 into its hash chain")?;
+    // during a rolling upgrade) join the chain now, once the schema has it.
+    if newest >= AUDIT_CHAIN_VERSION {
+        super::audit_chain::seal(db)
+            .await
+            .context("cannot seal the 操作日志 into its hash chain")?;
+    }
     Ok(report)
 }
+
+/// The migration that gives the 操作日志 its hash chain.
+const AUDIT_CHAIN_VERSION: i64 = 18;
 
 /// The newest migration this program knows for a backend.
 pub fn known_version(backend: Backend) -> i64 {

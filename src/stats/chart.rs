@@ -45,17 +45,51 @@ pub fn nice_step(max: i64) -> i64 {
     step.round().max(1.0) as i64
 }
 
+/// The drawing's size: its view box and how many dates it labels. The
+/// chart scales with its box, so a phone gets a drawing of its own whose
+/// text stays readable when it is scaled to the screen.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    /// View box width.
+    pub width: f64,
+    /// View box height.
+    pub height: f64,
+    /// Most date labels along the x axis.
+    pub labels: usize,
+}
+
+impl Size {
+    /// For a desktop's content column.
+    pub const WIDE: Size = Size {
+        width: WIDTH,
+        height: HEIGHT,
+        labels: 12,
+    };
+    /// For a phone (about 360 px of content): text at about 12 px.
+    pub const NARROW: Size = Size {
+        width: 400.0,
+        height: 340.0,
+        labels: 4,
+    };
+}
+
 /// Draws the chart: `labels` along the x axis (one per value), a title
 /// for screen readers, and the series.
 pub fn line_chart(title: &str, labels: &[String], series: &[Series]) -> String {
+    line_chart_sized(title, labels, series, Size::WIDE)
+}
+
+/// [`line_chart`] at a given [`Size`].
+pub fn line_chart_sized(title: &str, labels: &[String], series: &[Series], size: Size) -> String {
+    let (width, height) = (size.width, size.height);
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="xMidYMid meet" role="img" aria-label="{t}" font-family="{FONT}" font-size="13"><title>{t}</title><rect width="100%" height="100%" fill="#ffffff"/>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" preserveAspectRatio="xMidYMid meet" role="img" aria-label="{t}" font-family="{FONT}" font-size="13"><title>{t}</title><rect width="100%" height="100%" fill="#ffffff"/>"##,
         t = escape(title)
     );
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
+    let plot_w = width - LEFT - RIGHT;
+    let plot_h = height - TOP - BOTTOM;
     let max = series
         .iter()
         .flat_map(|s| s.values.iter().copied())
@@ -92,9 +126,9 @@ pub fn line_chart(title: &str, labels: &[String], series: &[Series]) -> String {
         r##"<text x="16" y="{y:.1}" fill="#444444" transform="rotate(-90 16 {y:.1})" text-anchor="middle">次数</text>"##,
         y = TOP + plot_h / 2.0
     );
-    // Date labels: at most about twelve, evenly spread, always the last.
+    // Date labels: at most `size.labels`, evenly spread, always the last.
     if n > 0 {
-        let every = n.div_ceil(12).max(1);
+        let every = n.div_ceil(size.labels.max(1)).max(1);
         for (i, label) in labels.iter().enumerate() {
             if i % every != 0 && i != n - 1 {
                 continue;
@@ -116,7 +150,7 @@ pub fn line_chart(title: &str, labels: &[String], series: &[Series]) -> String {
             s,
             r##"<text x="{x:.1}" y="{y:.1}" text-anchor="middle" fill="#444444">日期</text>"##,
             x = LEFT + plot_w / 2.0,
-            y = HEIGHT - 10.0
+            y = height - 10.0
         );
     } else {
         let _ = write!(
@@ -158,7 +192,7 @@ pub fn line_chart(title: &str, labels: &[String], series: &[Series]) -> String {
         }
     }
     // Legend, top right.
-    let mut x = WIDTH - RIGHT;
+    let mut x = width - RIGHT;
     for line in series.iter().rev() {
         let w = 34.0 + 15.0 * line.label.chars().count() as f64;
         x -= w;
@@ -217,5 +251,29 @@ mod tests {
         assert!(!svg.contains("<script>"));
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert!(line_chart("空", &[], &[]).contains("暂无数据"));
+    }
+
+    #[test]
+    fn a_phone_gets_a_narrower_drawing_with_fewer_dates() {
+        let labels: Vec<String> = (1..=30).map(|d| format!("11-{d:02}")).collect();
+        let series = [Series {
+            label: "浏览量".into(),
+            colour: "#b3202a",
+            values: (0..30).collect(),
+        }];
+        let wide = line_chart("t", &labels, &series);
+        let narrow = line_chart_sized("t", &labels, &series, Size::NARROW);
+        assert!(narrow.contains("viewBox=\"0 0 400 340\""), "{narrow}");
+        let dates = |svg: &str| svg.matches("fill=\"#444444\">11-").count();
+        assert!(
+            dates(&wide) > 6 && dates(&narrow) <= 5,
+            "{} {}",
+            dates(&wide),
+            dates(&narrow)
+        );
+        assert!(
+            narrow.contains("fill=\"#444444\">11-30<"),
+            "the last day is always labelled"
+        );
     }
 }

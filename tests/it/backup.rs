@@ -68,6 +68,12 @@ async fn filled_site(backend: &str) -> TestApp {
         r.status,
         r.body
     );
+    // As a served site has it: the folding table's stamp (a restore's
+    // reindex records it too).
+    fupin::search::refold_if_changed(&app.state.db)
+        .await
+        .unwrap();
+    fupin::search::drain(&app.state.db).await.unwrap();
     app
 }
 

@@ -207,11 +207,24 @@ async fn show_stats(
     .await
 }
 
+/// `narrow=1`: the phone's drawing (see `chart::Size`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ChartShape {
+    narrow: String,
+}
+
 async fn show_chart(
     State(state): State<AppState>,
     _user: CurrentUser,
     Query(p): Query<Period>,
+    Query(shape): Query<ChartShape>,
 ) -> AppResult<Response> {
+    let size = if shape.narrow == "1" {
+        chart::Size::NARROW
+    } else {
+        chart::Size::WIDE
+    };
     let (days, _) = p.resolve(DEFAULT_DAYS, MAX_DAYS);
     let (from, to) = days.day_numbers();
     let stored = visits::days(&state.db, kind::SITE, from, to).await?;
@@ -223,7 +236,7 @@ async fn show_chart(
             .map_or(0, |r| if visitors { r.visitors } else { r.views })
     };
     let labels: Vec<String> = each.iter().map(|d| d.format("%m-%d").to_string()).collect();
-    let svg = chart::line_chart(
+    let svg = chart::line_chart_sized(
         &format!("{} 至 {} 每日浏览量和访客数", days.from, days.to),
         &labels,
         &[
@@ -238,6 +251,7 @@ async fn show_chart(
                 values: each.iter().map(|d| value(*d, true)).collect(),
             },
         ],
+        size,
     );
     Ok((
         [
