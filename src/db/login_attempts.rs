@@ -18,37 +18,8 @@ pub struct Record {
 
 /// The record of a key, if any.
 pub async fn get(db: &Db, key: &str) -> anyhow::Result<Option<Record>> {
-    let row = sqlx::query(
-        "SELECT failures, last_failure_at, locked_until FROM login_attempts WHERE key = $1",
-    )
-    .bind(key)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(match row {
-        Some(row) => Some(Record {
-            failures: row.try_get("failures")?,
-            last_failure_at: row.try_get("last_failure_at")?,
-            locked_until: row.try_get("locked_until")?,
-        }),
-        None => None,
-    })
-}
-
-/// Writes the record of a key.
-pub async fn put(db: &Db, key: &str, rec: &Record) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO login_attempts (key, failures, last_failure_at, locked_until)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
-             last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
-    )
-    .bind(key)
-    .bind(rec.failures)
-    .bind(rec.last_failure_at)
-    .bind(rec.locked_until)
-    .execute(db.pool())
-    .await?;
-    Ok(())
+    let mut conn = db.pool().acquire().await?;
+    fetch(&mut conn, key, "").await
 }
 
 /// Checks and counts one attempt under several keys at once, in one write

@@ -122,7 +122,7 @@ try {
     `/admin/articles/${id}`, '/admin/channels', '/admin/pages', '/admin/pages/new', '/admin/announcements',
     '/admin/media', '/admin/mailbox', '/admin/mailbox/report', '/admin/mailbox/settings', '/admin/stats',
     '/admin/settings', '/admin/users', '/admin/audit', '/admin/trash', '/admin/search/words',
-    '/admin/account', '/admin/account/totp'];
+    '/admin/account', '/admin/account/totp', '/admin/backups', '/admin/media?trash=1'];
   for (const viewport of sizes) {
     await page.setViewportSize(viewport);
     for (const path of adminPages) {
@@ -137,8 +137,10 @@ try {
   // At 390 px the chart fits its box and a wide table scrolls in a region
   // reachable by Tab.
   await page.goto(base + '/admin/stats');
-  const chart = await page.$eval('.chart img', (i) => ({ w: i.getBoundingClientRect().width, box: i.parentElement.clientWidth }));
+  const chart = await page.$eval('.chart img', (i) => ({ w: i.getBoundingClientRect().width, box: i.closest('.chart').clientWidth, src: i.currentSrc }));
   check(chart.w <= chart.box && chart.w > 200, `the chart scales with its box: ${JSON.stringify(chart)}`);
+  // A phone gets the narrow drawing, whose text stays readable.
+  check(chart.src.includes('narrow=1'), `the phone's chart: ${JSON.stringify(chart)}`);
   await page.goto(base + '/admin/articles');
   const region = await page.evaluate(() => {
     const w = document.querySelector('.table-scroll');

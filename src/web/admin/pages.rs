@@ -151,6 +151,24 @@ async fn check(
     Ok(Ok((slug, order)))
 }
 
+/// The body sanitized in the bounded CPU pool, or the form shown again
+/// naming the limit it is over.
+async fn clean_body(
+    state: &AppState,
+    user: &CurrentUser,
+    f: &PageForm,
+    id: Option<i64>,
+) -> AppResult<Result<String, Response>> {
+    match crate::html::sanitize_bounded(f.body_html.clone()).await? {
+        Ok(body) => Ok(Ok(body)),
+        Err(e) => {
+            let why = Some(Flash::error(e.message()));
+            let page = form_page(state, user, StatusCode::UNPROCESSABLE_ENTITY, why, id, f).await?;
+            Ok(Err(page))
+        }
+    }
+}
+
 async fn create_page(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -170,19 +188,9 @@ async fn create_page(
             .await;
         }
     };
-    let body = match crate::html::sanitize_bounded(f.body_html.clone()).await? {
+    let body = match clean_body(&state, &user, &f, None).await? {
         Ok(b) => b,
-        Err(e) => {
-            return form_page(
-                &state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(Flash::error(e.message())),
-                None,
-                &f,
-            )
-            .await;
-        }
+        Err(page) => return Ok(page),
     };
     let id = pages::create(
         &state.db,
@@ -249,19 +257,9 @@ async fn save_page(
             .await;
         }
     };
-    let body = match crate::html::sanitize_bounded(f.body_html.clone()).await? {
+    let body = match clean_body(&state, &user, &f, Some(id)).await? {
         Ok(b) => b,
-        Err(e) => {
-            return form_page(
-                &state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(Flash::error(e.message())),
-                Some(id),
-                &f,
-            )
-            .await;
-        }
+        Err(page) => return Ok(page),
     };
     pages::update(
         &state.db,
