@@ -12,19 +12,19 @@ use crate::db::{Db, audit_chain, audit_export};
 /// `fupin audit` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain of the 操作日志; exit 1 and name the first entry
-    /// that was changed, removed or inserted. 校验操作日志的哈希链。
+    /// 校验操作日志的哈希链，指出第一条被修改、删除或插入的记录（退出码 1）
+    /// (check the audit log's hash chain; exit 1 naming the first entry changed, removed or inserted)
     Verify {
-        /// Print the result as JSON.
+        /// 以 JSON 输出结果 (print the result as JSON)
         #[arg(long)]
         json: bool,
     },
-    /// Write the whole 操作日志 out as CSV or JSON. 导出操作日志。
+    /// 导出全部操作日志为 CSV 或 JSON (write the whole audit log out as CSV or JSON)
     Export {
-        /// `csv` or `json`.
+        /// csv 或 json (csv or json)
         #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
         format: String,
-        /// The file to write (default: standard output).
+        /// 写入的文件，默认标准输出 (the file to write; default: standard output)
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
