@@ -2,9 +2,10 @@
 //! says, in Chinese, what is wrong and how to fix it — the data directory
 //! (there, writable, free space), the database (reachable, schema version,
 //! integrity), the media folder, the SMTP server (connects, TLS, greets),
-//! `base_url`, and the backups (the newest `*.fupin-backup` in
-//! `<data dir>/backups` and its age). It only reads: nothing is created or
-//! migrated, so it is safe on a broken installation. Exit status 1 when
+//! `base_url`, and the backups (the newest `*.fupin-backup` in the
+//! configured backup folder, `<data dir>/backups` by default, and its age).
+//! It only reads: nothing is created or migrated, so it is safe on a
+//! broken installation. Exit status 1 when
 //! anything must be fixed, 0 otherwise (notes alone do not fail).
 
 use std::path::{Path, PathBuf};
@@ -60,7 +61,7 @@ pub async fn check(config: &Config) -> Vec<Finding> {
     out.push(media(&crate::media::media_dir(&config.data_dir)));
     out.push(smtp(config).await);
     out.push(base_url(&config.base_url));
-    out.push(backups(&config.data_dir.join("backups"), SystemTime::now()));
+    out.push(backups(&config.backup_dir, SystemTime::now()));
     out
 }
 
