@@ -5,8 +5,8 @@
 //! `base_url`, and the backups (the newest `*.fupin-backup` in the
 //! configured backup folder, `<data dir>/backups` by default, and its age).
 //! It only reads: nothing is created or migrated, so it is safe on a
-//! broken installation. Exit status 1 when
-//! anything must be fixed, 0 otherwise (notes alone do not fail).
+//! broken installation. Exit status 1 when anything must be fixed, 0
+//! otherwise (notes alone do not fail).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
