@@ -192,7 +192,10 @@ const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// 414 or 431 for a request whose address or headers are over the limits.
 fn oversized(request: &Request) -> Option<StatusCode> {
-    if request.uri().to_string().len() > MAX_URI_BYTES {
+    // Measured without formatting the address: this runs on every request.
+    let uri = request.uri();
+    let uri_bytes = uri.path().len() + uri.query().map_or(0, |q| q.len() + 1);
+    if uri_bytes > MAX_URI_BYTES {
         return Some(StatusCode::URI_TOO_LONG);
     }
     let headers: usize = request
